@@ -1,0 +1,167 @@
+#include "cb_close.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cb_time.h"
+
+/* The string member key of obj, or NULL when absent or not a string. */
+static const char *get_str(json_object *obj, const char *key)
+{
+        json_object *v;
+
+        if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        return json_object_get_string(v);
+}
+
+static int64_t get_date(json_object *obj, const char *key)
+{
+        int64_t us;
+        const char *s = get_str(obj, key);
+
+        return s && !cb_time_parse(s, &us) ? us : 0;
+}
+
+const char *cb_close_object_type(const char *model)
+{
+        static const struct {
+                const char *prefix;
+                const char *ce;
+        } map[] = {{"lead", "leads"},
+                   {"contact", "contacts"},
+                   {"opportunity", "opportunities"},
+                   {"task", "tasks"},
+                   {"activity", "activities"}};
+        size_t i, n;
+
+        for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+                n = strlen(map[i].prefix);
+                if (!strncmp(model, map[i].prefix, n) && (model[n] == '\0' || model[n] == '.'))
+                        return map[i].ce;
+        }
+        return model;
+}
+
+/* Cloud Elements' eventType for a Close action (past tense). Merges were UPDATED. */
+static const char *event_type_of(const char *action)
+{
+        if (!strcmp(action, "created"))
+                return "CREATED";
+        if (!strcmp(action, "updated") || !strcmp(action, "merged"))
+                return "UPDATED";
+        if (!strcmp(action, "deleted"))
+                return "DELETED";
+        return "UNKNOWN";
+}
+
+static int parse_legacy(json_object *body, cb_close_event_t *ev, char *errstr, size_t errstr_size)
+{
+        static const struct {
+                const char *verb, *action;
+        } verbs[] = {{"create", "created"},
+                     {"update", "updated"},
+                     {"delete", "deleted"},
+                     {"merge", "merged"}};
+        json_object *data;
+        const char *event;
+        size_t i;
+
+        ev->model = get_str(body, "model");
+        event = get_str(body, "event");
+        if (!ev->model || !*ev->model || !event || !*event) {
+                snprintf(errstr, errstr_size,
+                         "legacy payload needs string fields \"model\" and \"event\"");
+                return -1;
+        }
+        if (!json_object_object_get_ex(body, "data", &data) ||
+            !json_object_is_type(data, json_type_object)) {
+                snprintf(errstr, errstr_size, "legacy payload needs an object \"data\"");
+                return -1;
+        }
+        ev->action = event;
+        for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+                if (!strcmp(event, verbs[i].verb))
+                        ev->action = verbs[i].action;
+        ev->event_type = ev->action == event ? "UNKNOWN" : event_type_of(ev->action);
+        ev->object_type = cb_close_object_type(ev->model);
+
+        if (!strcmp(ev->action, "merged")) {
+                ev->merge_source = get_str(data, "source_id");
+                ev->merge_destination = get_str(data, "destination_id");
+                if (!ev->merge_source || !ev->merge_destination) {
+                        snprintf(errstr, errstr_size,
+                                 "legacy merge needs \"data.source_id\" and "
+                                 "\"data.destination_id\"");
+                        return -1;
+                }
+                ev->object_id = ev->merge_source;
+        } else {
+                ev->object_id = get_str(data, "id");
+                if (!ev->object_id || !*ev->object_id) {
+                        snprintf(errstr, errstr_size, "legacy payload needs \"data.id\"");
+                        return -1;
+                }
+        }
+        ev->date_us = get_date(data, "date_updated");
+        return 0;
+}
+
+static int parse_modern(json_object *body, json_object *event, cb_close_event_t *ev, char *errstr,
+                        size_t errstr_size)
+{
+        json_object *meta;
+
+        (void)body;
+        ev->close_id = get_str(event, "id");
+        ev->model = get_str(event, "object_type");
+        ev->action = get_str(event, "action");
+        ev->object_id = get_str(event, "object_id");
+        if (!ev->close_id || !*ev->close_id || !ev->model || !*ev->model || !ev->action ||
+            !*ev->action || !ev->object_id || !*ev->object_id) {
+                snprintf(errstr, errstr_size,
+                         "event payload needs string fields \"event.id\", \"event.object_type\", "
+                         "\"event.action\" and \"event.object_id\"");
+                return -1;
+        }
+        if (strchr(ev->close_id, '.') || strchr(ev->close_id, ' ')) {
+                snprintf(errstr, errstr_size, "\"event.id\" may not contain '.' or spaces");
+                return -1;
+        }
+        ev->event_type = event_type_of(ev->action);
+        ev->object_type = cb_close_object_type(ev->model);
+        ev->date_us = get_date(event, "date_updated");
+        if (!ev->date_us)
+                ev->date_us = get_date(event, "date_created");
+        if (json_object_object_get_ex(event, "meta", &meta) &&
+            json_object_is_type(meta, json_type_object)) {
+                ev->merge_source = get_str(meta, "merge_source_lead_id");
+                ev->merge_destination = get_str(meta, "merge_destination_lead_id");
+        }
+        /* Cloud Elements keyed a merge on the lead merged away. */
+        if (!strcmp(ev->action, "merged") && ev->merge_source)
+                ev->object_id = ev->merge_source;
+        return 0;
+}
+
+int cb_close_parse_webhook(json_object *body, cb_close_event_t *ev, char *errstr,
+                           size_t errstr_size)
+{
+        json_object *event;
+
+        memset(ev, 0, sizeof(*ev));
+        if (!json_object_is_type(body, json_type_object)) {
+                snprintf(errstr, errstr_size, "payload must be a JSON object");
+                return -1;
+        }
+        ev->raw = body;
+        if (json_object_object_get_ex(body, "event", &event) &&
+            json_object_is_type(event, json_type_object))
+                return parse_modern(body, event, ev, errstr, errstr_size);
+        if (json_object_object_get_ex(body, "model", NULL))
+                return parse_legacy(body, ev, errstr, errstr_size);
+        snprintf(errstr, errstr_size,
+                 "unknown payload shape: expected {\"model\",\"event\",\"data\"} or "
+                 "{\"subscription_id\",\"event\":{...}}");
+        return -1;
+}

@@ -1,0 +1,74 @@
+/* cb_http: the HTTP server both processes run (libmicrohttpd), with requests that can wait for
+ * Kafka before they are answered.
+ *
+ * The server reads each request's body (up to a limit; 413 beyond it, also for chunked bodies)
+ * and then calls the process's handler once, on one of libmicrohttpd's threads. The handler
+ * either answers at once with cb_http_respond*(), or keeps a reference (cb_http_req_ref) and
+ * returns; the connection is then suspended until some thread answers, and resumed at once.
+ * A request is answered exactly once; later answers are ignored. */
+#ifndef CB_HTTP_H
+#define CB_HTTP_H
+
+#include <stddef.h>
+
+typedef struct cb_http cb_http_t;
+typedef struct cb_http_req cb_http_req_t;
+
+/* Called once per request with the whole body read. Runs on a server thread; must not block. */
+typedef void (*cb_http_handler_fn)(void *opaque, cb_http_req_t *req);
+
+typedef struct cb_http_conf {
+        const char *bind; /* address to listen on, e.g. "0.0.0.0" or "127.0.0.1" */
+        int port;
+        int threads;        /* server threads */
+        size_t max_body;    /* bytes; larger bodies get 413 */
+        int idle_timeout_s; /* closes connections idle (or trickling) this long */
+        int max_connections;
+        cb_http_handler_fn handler;
+        void *opaque; /* borrowed, passed to handler */
+} cb_http_conf_t;
+
+/* Starts listening. Borrows conf's strings for the server's life. Returns NULL with errstr set
+ * when the address cannot be bound. */
+cb_http_t *cb_http_start(const cb_http_conf_t *conf, char *errstr, size_t errstr_size);
+
+/* Stops accepting new connections; requests in progress go on. */
+void cb_http_quiesce(cb_http_t *http);
+
+/* Waits up to timeout_ms until no request is in progress. Returns 0, or -1 on time-out. */
+int cb_http_drain(cb_http_t *http, int timeout_ms);
+
+/* Closes every connection and frees the server. Call cb_http_quiesce and answer every waiting
+ * request first. NULL is a no-op. */
+void cb_http_stop(cb_http_t *http);
+
+/* Request accessors; the strings are borrowed from req. */
+const char *cb_http_req_method(const cb_http_req_t *req);
+const char *cb_http_req_path(const cb_http_req_t *req);
+const char *cb_http_req_body(const cb_http_req_t *req, size_t *len);
+/* A request header (case-insensitive name), or NULL. Valid only inside the handler. */
+const char *cb_http_req_header(cb_http_req_t *req, const char *name);
+
+/* Adds a reference, for a thread that will answer later. */
+cb_http_req_t *cb_http_req_ref(cb_http_req_t *req);
+/* Drops a reference. */
+void cb_http_req_unref(cb_http_req_t *req);
+
+/* Answers req with status and a body (copied). content_type may be NULL for
+ * "application/json". extra_name/extra_value add one header, or NULL. Callable from any thread,
+ * once the handler has been called. Returns 0, or -1 when req was already answered. */
+int cb_http_respond(cb_http_req_t *req, unsigned status, const char *content_type, const char *body,
+                    size_t len, const char *extra_name, const char *extra_value);
+
+/* Answers with {"error":{"status":N,"message":"..."}}. message must not hold client bytes
+ * beyond what is safe to echo; quotes and control characters are escaped. */
+int cb_http_respond_error(cb_http_req_t *req, unsigned status, const char *message);
+/* The same with one extra header (e.g. Allow on 405, Retry-After on 503). */
+int cb_http_respond_error_h(cb_http_req_t *req, unsigned status, const char *message,
+                            const char *extra_name, const char *extra_value);
+
+/* Serves GET /healthz (200 while the process runs) and GET /readyz (200 when ready, else 503
+ * with reason). Returns 1 when req was one of them (and is answered), else 0. */
+int cb_http_serve_health(cb_http_req_t *req, int ready, const char *reason);
+
+#endif

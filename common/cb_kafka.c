@@ -1,0 +1,178 @@
+#include "cb_kafka.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cb_log.h"
+
+const char *cb_kafka_topic(const cb_config_t *cfg, const char *name, char *out, size_t out_size)
+{
+        snprintf(out, out_size, "%s%s", cb_config_str(cfg, "topic-prefix"), name);
+        return out;
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+        /* syslog levels: 0-3 error, 4 warning, 5-6 info, 7 debug */
+        cb_log_level_t l = level <= 3   ? CB_LOG_ERROR
+                           : level == 4 ? CB_LOG_WARN
+                           : level <= 6 ? CB_LOG_INFO
+                                        : CB_LOG_DEBUG;
+        cb_log(l, "kafka %s %s: %s", rd_kafka_name(rk), fac, buf);
+}
+
+rd_kafka_conf_t *cb_kafka_conf_new(const cb_config_t *cfg, const char *const *defaults,
+                                   char *errstr, size_t errstr_size)
+{
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        const cb_kafka_prop_t *props;
+        char err[256];
+        size_t i, n;
+
+        for (; defaults && defaults[0]; defaults += 2) {
+                if (rd_kafka_conf_set(conf, defaults[0], defaults[1], err, sizeof(err)) !=
+                    RD_KAFKA_CONF_OK) {
+                        snprintf(errstr, errstr_size, "kafka property %s: %s", defaults[0], err);
+                        goto fail;
+                }
+        }
+        props = cb_config_kafka_props(cfg, &n);
+        for (i = 0; i < n; i++) {
+                if (rd_kafka_conf_set(conf, props[i].key, props[i].value, err, sizeof(err)) !=
+                    RD_KAFKA_CONF_OK) {
+                        snprintf(errstr, errstr_size, "kafka property %s: %s", props[i].key, err);
+                        goto fail;
+                }
+        }
+        rd_kafka_conf_set_log_cb(conf, log_cb);
+        return conf;
+fail:
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+}
+
+/* One metadata request for topic. Returns the partition count, 0 while the topic is not known
+ * yet (just created: metadata takes a moment to spread), or -1 with errstr set. */
+static int partition_count_once(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int timeout_ms, char *errstr,
+                                size_t errstr_size)
+{
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t err;
+        int count = -1;
+
+        err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+        if (err) {
+                snprintf(errstr, errstr_size, "metadata of %s: %s", rd_kafka_topic_name(rkt),
+                         rd_kafka_err2str(err));
+        } else if (md->topic_cnt == 1 &&
+                   md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+                count = 0;
+                snprintf(errstr, errstr_size, "metadata of %s: %s", rd_kafka_topic_name(rkt),
+                         rd_kafka_err2str(md->topics[0].err));
+        } else if (md->topic_cnt != 1 || md->topics[0].err) {
+                snprintf(errstr, errstr_size, "metadata of %s: %s", rd_kafka_topic_name(rkt),
+                         md->topic_cnt ? rd_kafka_err2str(md->topics[0].err) : "no topic");
+        } else {
+                count = md->topics[0].partition_cnt;
+        }
+        if (md)
+                rd_kafka_metadata_destroy(md);
+        return count;
+}
+
+int cb_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr,
+                             size_t errstr_size)
+{
+        struct timespec step = {0, 100 * 1000000};
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+        int count = 0, waited = 0;
+
+        if (!rkt) {
+                snprintf(errstr, errstr_size, "%s: %s", topic,
+                         rd_kafka_err2str(rd_kafka_last_error()));
+                return -1;
+        }
+        while (count == 0) {
+                count = partition_count_once(rk, rkt, timeout_ms, errstr, errstr_size);
+                if (count == 0 && (waited += 100) > timeout_ms)
+                        count = -1;
+                else if (count == 0)
+                        nanosleep(&step, NULL);
+        }
+        rd_kafka_topic_destroy(rkt);
+        return count;
+}
+
+int cb_kafka_ensure_topics(rd_kafka_t *rk, const cb_config_t *cfg, const cb_topic_spec_t *specs,
+                           size_t n, char *errstr, size_t errstr_size)
+{
+        rd_kafka_NewTopic_t *topics[16];
+        rd_kafka_AdminOptions_t *opts = NULL;
+        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+        rd_kafka_event_t *ev = NULL;
+        const rd_kafka_CreateTopics_result_t *res;
+        const rd_kafka_topic_result_t **results;
+        int timeout = (int)cb_config_int(cfg, "kafka-timeout-ms"), ret = -1;
+        char err[256];
+        size_t i, cnt = 0;
+
+        if (n > 16) {
+                snprintf(errstr, errstr_size, "too many topics");
+                goto done;
+        }
+        for (i = 0; i < n; i++) {
+                topics[i] = rd_kafka_NewTopic_new(
+                    specs[i].name, (int)cb_config_int(cfg, "topic-partitions"),
+                    (int)cb_config_int(cfg, "topic-replication"), err, sizeof(err));
+                if (!topics[i]) {
+                        snprintf(errstr, errstr_size, "topic %s: %s", specs[i].name, err);
+                        goto done;
+                }
+                cnt++;
+                if (specs[i].compact &&
+                    rd_kafka_NewTopic_set_config(topics[i], "cleanup.policy", "compact")) {
+                        snprintf(errstr, errstr_size, "topic %s: cannot set cleanup.policy",
+                                 specs[i].name);
+                        goto done;
+                }
+        }
+        opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+        rd_kafka_AdminOptions_set_request_timeout(opts, timeout, err, sizeof(err));
+        rd_kafka_AdminOptions_set_operation_timeout(opts, timeout, err, sizeof(err));
+        rd_kafka_CreateTopics(rk, topics, cnt, opts, q);
+        ev = rd_kafka_queue_poll(q, timeout + 5000);
+        if (!ev) {
+                snprintf(errstr, errstr_size, "creating topics timed out after %d ms", timeout);
+                goto done;
+        }
+        if (rd_kafka_event_error(ev)) {
+                snprintf(errstr, errstr_size, "creating topics: %s",
+                         rd_kafka_event_error_string(ev));
+                goto done;
+        }
+        res = rd_kafka_event_CreateTopics_result(ev);
+        results = rd_kafka_CreateTopics_result_topics(res, &i);
+        for (size_t k = 0; k < i; k++) {
+                rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[k]);
+                if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+                        continue;
+                if (e) {
+                        snprintf(errstr, errstr_size, "creating topic %s: %s",
+                                 rd_kafka_topic_result_name(results[k]),
+                                 rd_kafka_topic_result_error_string(results[k]));
+                        goto done;
+                }
+                cb_log_info("created topic %s", rd_kafka_topic_result_name(results[k]));
+        }
+        ret = 0;
+done:
+        if (ev)
+                rd_kafka_event_destroy(ev);
+        if (opts)
+                rd_kafka_AdminOptions_destroy(opts);
+        for (i = 0; i < cnt; i++)
+                rd_kafka_NewTopic_destroy(topics[i]);
+        rd_kafka_queue_destroy(q);
+        return ret;
+}

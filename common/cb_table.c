@@ -1,0 +1,283 @@
+#include "cb_table.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <json-c/linkhash.h>
+#include <librdkafka/rdkafka.h>
+
+#include "cb_json.h"
+#include "cb_kafka.h"
+#include "cb_log.h"
+
+struct cb_table {
+        const char *topic;
+        rd_kafka_t *rk;
+        pthread_t thread;
+        volatile int run;
+
+        pthread_rwlock_t lock; /* guards map */
+        struct lh_table *map;  /* id text -> cb_instance_t*, one reference each */
+
+        pthread_mutex_t mtx; /* guards what follows */
+        pthread_cond_t cond; /* broadcast whenever a position moves */
+        int partitions;
+        int64_t *position; /* next offset to apply, per partition */
+        int *eof;          /* partition reached its end at least once */
+        int loaded;
+};
+
+static void entry_free(struct lh_entry *e)
+{
+        free(lh_entry_k(e));
+        cb_instance_release(lh_entry_v(e));
+}
+
+/* Applies one record: a value replaces the instance, a tombstone deletes it. */
+static void apply(cb_table_t *t, const rd_kafka_message_t *rkm)
+{
+        char id[CB_INSTANCE_ID_MAX], err[256];
+        cb_instance_t *inst = NULL;
+        json_object *json;
+        char *key;
+
+        if (!rkm->key || rkm->key_len == 0 || rkm->key_len >= sizeof(id)) {
+                cb_log_warn("%s: record at offset %lld has no valid key, skipped", t->topic,
+                            (long long)rkm->offset);
+                return;
+        }
+        memcpy(id, rkm->key, rkm->key_len);
+        id[rkm->key_len] = '\0';
+        if (rkm->payload) {
+                json = cb_json_parse(rkm->payload, rkm->len, err, sizeof(err));
+                inst = json ? cb_instance_new(id, json, err, sizeof(err)) : NULL;
+                if (!inst) {
+                        cb_log_warn("%s: instance %s at offset %lld is invalid (%s), skipped",
+                                    t->topic, id, (long long)rkm->offset, err);
+                        return;
+                }
+        }
+        pthread_rwlock_wrlock(&t->lock);
+        lh_table_delete(t->map, id);
+        if (inst) {
+                key = strdup(id);
+                if (!key || lh_table_insert(t->map, key, inst)) {
+                        free(key);
+                        cb_instance_release(inst);
+                        cb_log_error("%s: out of memory storing instance %s", t->topic, id);
+                }
+        }
+        pthread_rwlock_unlock(&t->lock);
+}
+
+static void *table_main(void *arg)
+{
+        cb_table_t *t = arg;
+        rd_kafka_message_t *rkm;
+        int i, all;
+
+        while (t->run) {
+                rkm = rd_kafka_consumer_poll(t->rk, 100);
+                if (!rkm)
+                        continue;
+                if (rkm->err && rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                        cb_log_warn("%s: %s", t->topic, rd_kafka_message_errstr(rkm));
+                        rd_kafka_message_destroy(rkm);
+                        continue;
+                }
+                if (!rkm->err)
+                        apply(t, rkm);
+                if (rkm->partition >= 0 && rkm->partition < t->partitions) {
+                        pthread_mutex_lock(&t->mtx);
+                        if (rkm->err) {
+                                t->eof[rkm->partition] = 1;
+                                t->position[rkm->partition] = rkm->offset;
+                        } else {
+                                t->position[rkm->partition] = rkm->offset + 1;
+                        }
+                        for (all = 1, i = 0; i < t->partitions; i++)
+                                all &= t->eof[i];
+                        if (all && !t->loaded) {
+                                t->loaded = 1;
+                                cb_log_info("%s: instances table loaded", t->topic);
+                        }
+                        pthread_cond_broadcast(&t->cond);
+                        pthread_mutex_unlock(&t->mtx);
+                }
+                rd_kafka_message_destroy(rkm);
+        }
+        return NULL;
+}
+
+cb_table_t *cb_table_new(const cb_config_t *cfg, const char *topic, char *errstr,
+                         size_t errstr_size)
+{
+        /* group.id is required by assign() in librdkafka 2.0.2; the table never commits. */
+        static const char *const defaults[] = {"group.id",
+                                               "closebridge-table",
+                                               "enable.auto.commit",
+                                               "false",
+                                               "enable.partition.eof",
+                                               "true",
+                                               "reconnect.backoff.max.ms",
+                                               "1000",
+                                               NULL};
+        rd_kafka_topic_partition_list_t *parts = NULL;
+        rd_kafka_conf_t *conf;
+        cb_table_t *t = calloc(1, sizeof(*t));
+        int i;
+
+        if (!t) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        t->topic = topic;
+        pthread_rwlock_init(&t->lock, NULL);
+        pthread_mutex_init(&t->mtx, NULL);
+        pthread_cond_init(&t->cond, NULL);
+        t->map = lh_kchar_table_new(64, entry_free);
+        conf = cb_kafka_conf_new(cfg, defaults, errstr, errstr_size);
+        if (!t->map || !conf)
+                goto fail;
+        /* The table's own settings win over the user's: it must read from the start. */
+        rd_kafka_conf_set(conf, "enable.partition.eof", "true", NULL, 0);
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", NULL, 0);
+        t->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
+        if (!t->rk) {
+                rd_kafka_conf_destroy(conf);
+                goto fail;
+        }
+        conf = NULL;
+        t->partitions = cb_kafka_partition_count(
+            t->rk, topic, (int)cb_config_int(cfg, "kafka-timeout-ms"), errstr, errstr_size);
+        if (t->partitions <= 0)
+                goto fail;
+        t->position = calloc((size_t)t->partitions, sizeof(*t->position));
+        t->eof = calloc((size_t)t->partitions, sizeof(*t->eof));
+        parts = rd_kafka_topic_partition_list_new(t->partitions);
+        if (!t->position || !t->eof || !parts) {
+                snprintf(errstr, errstr_size, "out of memory");
+                goto fail;
+        }
+        for (i = 0; i < t->partitions; i++)
+                rd_kafka_topic_partition_list_add(parts, topic, i)->offset =
+                    RD_KAFKA_OFFSET_BEGINNING;
+        if (rd_kafka_assign(t->rk, parts)) {
+                snprintf(errstr, errstr_size, "cannot assign %s", topic);
+                goto fail;
+        }
+        rd_kafka_topic_partition_list_destroy(parts);
+        parts = NULL;
+        t->run = 1;
+        if (pthread_create(&t->thread, NULL, table_main, t)) {
+                t->run = 0;
+                snprintf(errstr, errstr_size, "cannot start the table thread");
+                goto fail;
+        }
+        return t;
+fail:
+        if (parts)
+                rd_kafka_topic_partition_list_destroy(parts);
+        cb_table_destroy(t);
+        return NULL;
+}
+
+void cb_table_destroy(cb_table_t *t)
+{
+        if (!t)
+                return;
+        if (t->run) {
+                t->run = 0;
+                pthread_join(t->thread, NULL);
+        }
+        if (t->rk) {
+                rd_kafka_consumer_close(t->rk);
+                rd_kafka_destroy(t->rk);
+        }
+        if (t->map)
+                lh_table_free(t->map);
+        free(t->position);
+        free(t->eof);
+        pthread_rwlock_destroy(&t->lock);
+        pthread_mutex_destroy(&t->mtx);
+        pthread_cond_destroy(&t->cond);
+        free(t);
+}
+
+int cb_table_loaded(cb_table_t *t)
+{
+        int loaded;
+
+        pthread_mutex_lock(&t->mtx);
+        loaded = t->loaded;
+        pthread_mutex_unlock(&t->mtx);
+        return loaded;
+}
+
+/* Milliseconds left until deadline (CLOCK_REALTIME), at least 0. */
+static int ms_left(const struct timespec *deadline)
+{
+        struct timespec now;
+        long long ms;
+
+        clock_gettime(CLOCK_REALTIME, &now);
+        ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+             (deadline->tv_nsec - now.tv_nsec) / 1000000;
+        return ms > 0 ? (int)ms : 0;
+}
+
+int cb_table_sync(cb_table_t *t, int timeout_ms)
+{
+        struct timespec deadline, step = {0, 100 * 1000000};
+        rd_kafka_resp_err_t err;
+        int64_t lo, hi;
+        int i, ret = 0;
+
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += timeout_ms / 1000;
+        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+        if (deadline.tv_nsec >= 1000000000) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000;
+        }
+        for (i = 0; i < t->partitions && !ret; i++) {
+                /* A topic created a moment ago may not have a leader yet: ask again. */
+                while ((err = rd_kafka_query_watermark_offsets(t->rk, t->topic, i, &lo, &hi,
+                                                               ms_left(&deadline) + 1))) {
+                        if (ms_left(&deadline) == 0) {
+                                cb_log_warn("%s [%d]: end offset unknown: %s", t->topic, i,
+                                            rd_kafka_err2str(err));
+                                return -1;
+                        }
+                        nanosleep(&step, NULL);
+                }
+                pthread_mutex_lock(&t->mtx);
+                while (t->position[i] < hi && !ret)
+                        ret = pthread_cond_timedwait(&t->cond, &t->mtx, &deadline) ? -1 : 0;
+                pthread_mutex_unlock(&t->mtx);
+        }
+        return ret;
+}
+
+cb_instance_t *cb_table_get(cb_table_t *t, const char *id)
+{
+        cb_instance_t *inst = NULL;
+        void *v;
+
+        pthread_rwlock_rdlock(&t->lock);
+        if (lh_table_lookup_ex(t->map, id, &v))
+                inst = cb_instance_ref(v);
+        pthread_rwlock_unlock(&t->lock);
+        return inst;
+}
+
+size_t cb_table_count(cb_table_t *t)
+{
+        size_t n;
+
+        pthread_rwlock_rdlock(&t->lock);
+        n = (size_t)lh_table_length(t->map);
+        pthread_rwlock_unlock(&t->lock);
+        return n;
+}

@@ -1,0 +1,115 @@
+#include "cb_time.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int digits(const char *s, int n, int *out)
+{
+        int v = 0, i;
+
+        for (i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -1;
+                v = v * 10 + (s[i] - '0');
+        }
+        *out = v;
+        return 0;
+}
+
+int cb_time_parse(const char *s, int64_t *us)
+{
+        int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+        int64_t frac = 0, scale = 100000;
+        struct tm tm;
+        time_t t;
+
+        if (!s || strlen(s) < 19)
+                return -1;
+        if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+            digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+            digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
+            digits(s + 17, 2, &sec))
+                return -1;
+        if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+                return -1;
+        s += 19;
+        if (*s == '.') {
+                s++;
+                if (*s < '0' || *s > '9')
+                        return -1;
+                for (; *s >= '0' && *s <= '9'; s++) {
+                        frac += scale * (*s - '0');
+                        scale /= 10;
+                }
+        }
+        if (*s == 'Z' || *s == 'z') {
+                s++;
+        } else if (*s == '+' || *s == '-') {
+                sign = *s == '+' ? 1 : -1;
+                if (digits(s + 1, 2, &oh) || s[3] != ':' || digits(s + 4, 2, &om) || oh > 23 ||
+                    om > 59)
+                        return -1;
+                s += 6;
+        }
+        if (*s)
+                return -1;
+
+        memset(&tm, 0, sizeof(tm));
+        tm.tm_year = y - 1900;
+        tm.tm_mon = mo - 1;
+        tm.tm_mday = d;
+        tm.tm_hour = h;
+        tm.tm_min = mi;
+        tm.tm_sec = sec;
+        t = timegm(&tm);
+        t -= sign * (oh * 3600 + om * 60);
+        *us = (int64_t)t * 1000000 + frac;
+        return 0;
+}
+
+static int split(int64_t us, struct tm *tm, int64_t *frac)
+{
+        time_t t = (time_t)(us / 1000000);
+
+        *frac = us % 1000000;
+        if (*frac < 0) {
+                *frac += 1000000;
+                t--;
+        }
+        return gmtime_r(&t, tm) ? 0 : -1;
+}
+
+int cb_time_format_ms(int64_t us, char *out, size_t out_size)
+{
+        struct tm tm;
+        int64_t frac;
+        int n;
+
+        if (split(us, &tm, &frac))
+                return -1;
+        n = snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     (int)(frac / 1000));
+        return n > 0 && (size_t)n < out_size ? 0 : -1;
+}
+
+int cb_time_format_compact(int64_t us, char *out, size_t out_size)
+{
+        struct tm tm;
+        int64_t frac;
+        int n;
+
+        if (split(us, &tm, &frac))
+                return -1;
+        n = snprintf(out, out_size, "%04d%02d%02d%02d%02d%02d%06d", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+        return n > 0 && (size_t)n < out_size ? 0 : -1;
+}
+
+int64_t cb_time_now_us(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

@@ -1,0 +1,26 @@
+/* cb_time: Close's timestamps, normalised to UTC. */
+#ifndef CB_TIME_H
+#define CB_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Parses an ISO 8601 / RFC 3339 date-time as Close writes them: "2017-05-18T21:55:26.451000+00:00"
+ * (object dates, with offset), "2019-01-15T12:48:23.395000" (event dates, no zone: taken as UTC),
+ * or with "Z". Fractions beyond microseconds are cut. Writes microseconds since the epoch (UTC)
+ * to *us. Returns 0, or -1 when s is not such a date. Borrows s. */
+int cb_time_parse(const char *s, int64_t *us);
+
+/* Writes us (microseconds since the epoch) as RFC 3339 UTC with milliseconds,
+ * "2017-05-18T21:55:26.451Z", into out (at least 25 bytes). Returns 0 or -1. */
+int cb_time_format_ms(int64_t us, char *out, size_t out_size);
+
+/* Writes us as the compact digits "20190115124823395000" (UTC, microseconds), used inside
+ * envelope ids (which may not contain '.'). out needs 21 bytes. Returns 0 or -1. */
+int cb_time_format_compact(int64_t us, char *out, size_t out_size);
+
+/* Microseconds since the epoch now (CLOCK_REALTIME). */
+int64_t cb_time_now_us(void);
+
+#endif

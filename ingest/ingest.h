@@ -1,0 +1,18 @@
+/* ingest: what every part of the ingest process shares. Built once in main.c, read-only after
+ * start-up, so any thread may read it. */
+#ifndef INGEST_H
+#define INGEST_H
+
+#include "cb_config.h"
+#include "cb_table.h"
+#include "produce.h"
+
+typedef struct ingest {
+        const cb_config_t *cfg;
+        cb_table_t *table;
+        ingest_producer_t *producer;
+        char topic_events[256];
+        char topic_instances[256];
+} ingest_t;
+
+#endif

@@ -1,0 +1,17 @@
+/* ingest instances file: instances declared in a JSON file at start-up, written to
+ * closeio.instances (DESIGN §2). */
+#ifndef INGEST_INSTANCES_FILE_H
+#define INGEST_INSTANCES_FILE_H
+
+#include <stddef.h>
+
+#include "ingest.h"
+
+/* Reads path: a JSON array of instance objects, each with a positive integer "id" (or
+ * {"instances": [...]}). Checks every instance first, then writes each one that differs from
+ * the table's copy to the instances topic and waits until the table holds them all. Writing the
+ * same file again changes nothing. The table must be loaded.
+ * Returns the number of instances in the file, or -1 with errstr set as "path: message". */
+int ingest_instances_file_apply(ingest_t *ing, const char *path, char *errstr, size_t errstr_size);
+
+#endif

@@ -1,0 +1,166 @@
+/* ingest: Close.io webhooks in, CloudEvents envelopes out to Kafka.
+ *
+ * Threads and what each may touch:
+ * - main: parses configuration, wires the parts, then waits for SIGTERM/SIGINT (blocked in
+ *   every thread, taken with sigtimedwait) and runs the shutdown. Owns every handle.
+ * - libmicrohttpd's pool (http-threads): run ingest_route and its handlers; read ingest_t,
+ *   look instances up in the table, produce through the producer. Never block.
+ * - the producer's poll thread: runs delivery reports, which answer suspended requests.
+ * - the instances table's thread: the only writer of the table.
+ * librdkafka's own threads touch nothing of ours. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cb_config.h"
+#include "cb_http.h"
+#include "cb_kafka.h"
+#include "cb_log.h"
+#include "cb_table.h"
+#include "ingest.h"
+#include "instances_file.h"
+#include "produce.h"
+#include "router.h"
+
+extern char **environ;
+
+static const cb_option_t options[] = {
+    {"http-bind", CB_OPT_STR, "0.0.0.0", 0, 0, 0, "address the HTTP server listens on"},
+    {"http-port", CB_OPT_INT, "8080", 0, 65535, 0, "port the HTTP server listens on"},
+    {"http-threads", CB_OPT_INT, "2", 1, 256, 0, "HTTP server threads"},
+    {"http-max-connections", CB_OPT_INT, "1000", 1, 100000, 0, "open connections at most"},
+    {"http-idle-timeout-s", CB_OPT_INT, "30", 1, 3600, 0,
+     "closes a connection idle (or sending slower than this) for this long"},
+    {"max-body-bytes", CB_OPT_INT, "1048576", 1024, 67108864, 0,
+     "largest request body accepted; larger ones get 413"},
+    {"ack-timeout-ms", CB_OPT_INT, "10000", 100, 300000, 0,
+     "how long a webhook waits for Kafka's acknowledgement before it gets 503"},
+    {"retry-after-s", CB_OPT_INT, "5", 0, 3600, 0, "Retry-After sent with 503"},
+    {"instances-file", CB_OPT_STR, "", 0, 0, 0,
+     "JSON file of instances written to the instances topic at start-up"},
+    {"shutdown-timeout-ms", CB_OPT_INT, "15000", 0, 600000, 0,
+     "how long SIGTERM waits for requests in flight"},
+    {"log-format", CB_OPT_STR, "json", 0, 0, 0, "json or text"},
+    {"log-level", CB_OPT_STR, "info", 0, 0, 0, "debug, info, warn or error"},
+    CB_KAFKA_OPTIONS,
+};
+
+/* Waits for SIGTERM/SIGINT, checking every 200 ms whether the producer died. Returns 0 for a
+ * signal, 1 for a fatal Kafka error. */
+static int wait_for_stop(ingest_t *ing, const sigset_t *sigs)
+{
+        struct timespec tick = {0, 200 * 1000000};
+        int sig;
+
+        for (;;) {
+                sig = sigtimedwait(sigs, NULL, &tick);
+                if (sig == SIGTERM || sig == SIGINT) {
+                        cb_log_info("signal %d: shutting down", sig);
+                        return 0;
+                }
+                if (ingest_producer_fatal(ing->producer))
+                        return 1;
+        }
+}
+
+int main(int argc, char **argv)
+{
+        static const char *version = CB_VERSION;
+        char errstr[512];
+        cb_config_t *cfg =
+            cb_config_new("ingest", version, options, sizeof(options) / sizeof(options[0]));
+        ingest_t ing;
+        cb_http_t *http = NULL;
+        cb_http_conf_t hconf;
+        sigset_t sigs;
+        int rc, exit_code = 1, shutdown_ms;
+
+        memset(&ing, 0, sizeof(ing));
+        if (!cfg)
+                return 1;
+        rc = cb_config_parse(cfg, argc, argv, environ, stdout, errstr, sizeof(errstr));
+        if (rc) {
+                if (rc < 0)
+                        fprintf(stderr, "ingest: %s\n", errstr);
+                cb_config_destroy(cfg);
+                return rc < 0 ? 2 : 0;
+        }
+        if (cb_log_init("ingest", cb_config_str(cfg, "log-format"),
+                        cb_config_str(cfg, "log-level"))) {
+                fprintf(stderr, "ingest: --log-format must be json or text, --log-level one of "
+                                "debug, info, warn, error\n");
+                cb_config_destroy(cfg);
+                return 2;
+        }
+        ing.cfg = cfg;
+        cb_kafka_topic(cfg, CB_TOPIC_EVENTS, ing.topic_events, sizeof(ing.topic_events));
+        cb_kafka_topic(cfg, CB_TOPIC_INSTANCES, ing.topic_instances, sizeof(ing.topic_instances));
+
+        /* Signals are taken by main alone; every thread started later inherits the mask. */
+        sigemptyset(&sigs);
+        sigaddset(&sigs, SIGTERM);
+        sigaddset(&sigs, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        ing.producer = ingest_producer_new(cfg, errstr, sizeof(errstr));
+        if (!ing.producer)
+                goto fail;
+        {
+                const cb_topic_spec_t topics[] = {{ing.topic_events, 0}, {ing.topic_instances, 1}};
+                if (cb_kafka_ensure_topics(ingest_producer_rk(ing.producer), cfg, topics, 2, errstr,
+                                           sizeof(errstr)))
+                        goto fail;
+        }
+        ing.table = cb_table_new(cfg, ing.topic_instances, errstr, sizeof(errstr));
+        if (!ing.table)
+                goto fail;
+        if (cb_table_sync(ing.table, (int)cb_config_int(cfg, "kafka-timeout-ms"))) {
+                snprintf(errstr, sizeof(errstr), "the instances table did not load in time");
+                goto fail;
+        }
+        if (*cb_config_str(cfg, "instances-file") &&
+            ingest_instances_file_apply(&ing, cb_config_str(cfg, "instances-file"), errstr,
+                                        sizeof(errstr)) < 0)
+                goto fail;
+
+        hconf = (cb_http_conf_t){
+            .bind = cb_config_str(cfg, "http-bind"),
+            .port = (int)cb_config_int(cfg, "http-port"),
+            .threads = (int)cb_config_int(cfg, "http-threads"),
+            .max_body = (size_t)cb_config_int(cfg, "max-body-bytes"),
+            .idle_timeout_s = (int)cb_config_int(cfg, "http-idle-timeout-s"),
+            .max_connections = (int)cb_config_int(cfg, "http-max-connections"),
+            .handler = ingest_route,
+            .opaque = &ing,
+        };
+        http = cb_http_start(&hconf, errstr, sizeof(errstr));
+        if (!http)
+                goto fail;
+        cb_log_info("listening on %s:%d with %zu instances", hconf.bind, hconf.port,
+                    cb_table_count(ing.table));
+
+        exit_code = wait_for_stop(&ing, &sigs);
+
+        /* Stop taking requests, answer every one in flight, then close. */
+        shutdown_ms = (int)cb_config_int(cfg, "shutdown-timeout-ms");
+        cb_http_quiesce(http);
+        ingest_producer_drain(ing.producer, shutdown_ms);
+        if (cb_http_drain(http, 2000))
+                cb_log_warn("requests still open at shutdown");
+        cb_http_stop(http);
+        http = NULL;
+        goto out;
+fail:
+        cb_log_error("%s", errstr);
+        exit_code = 1;
+out:
+        cb_http_stop(http);
+        cb_table_destroy(ing.table);
+        ingest_producer_destroy(ing.producer);
+        cb_config_destroy(cfg);
+        cb_log_info("stopped");
+        return exit_code;
+}

@@ -1,0 +1,284 @@
+#include "produce.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cb_envelope.h"
+#include "cb_kafka.h"
+#include "cb_log.h"
+
+struct ingest_producer {
+        const cb_config_t *cfg;
+        rd_kafka_t *rk;
+        pthread_t thread;
+        volatile int run;
+        int fatal; /* atomic */
+};
+
+/* What a delivery report's opaque points to: a request's batch or a start-up write. */
+enum { OP_BATCH = 1, OP_SYNC };
+
+typedef struct batch {
+        int kind; /* OP_BATCH */
+        ingest_producer_t *p;
+        cb_http_req_t *req; /* one reference */
+        int pending;        /* atomic: records not yet reported */
+        int failed;         /* atomic */
+        char *accepted;     /* the 202 body */
+} batch_t;
+
+typedef struct sync_wait {
+        int kind; /* OP_SYNC */
+        pthread_mutex_t mtx;
+        pthread_cond_t cond;
+        int done;
+        rd_kafka_resp_err_t err;
+} sync_wait_t;
+
+static void batch_finish(batch_t *b)
+{
+        char retry[16];
+
+        if (__atomic_load_n(&b->failed, __ATOMIC_ACQUIRE)) {
+                snprintf(retry, sizeof(retry), "%ld", cb_config_int(b->p->cfg, "retry-after-s"));
+                cb_http_respond_error_h(b->req, 503,
+                                        "Kafka did not acknowledge the event in time; send it "
+                                        "again",
+                                        "Retry-After", retry);
+        } else {
+                cb_http_respond(b->req, 202, NULL, b->accepted, strlen(b->accepted), NULL, NULL);
+        }
+        cb_http_req_unref(b->req);
+        free(b->accepted);
+        free(b);
+}
+
+/* Counts k records of b as done; the last one answers. */
+static void batch_done(batch_t *b, int k, int failed)
+{
+        if (failed)
+                __atomic_store_n(&b->failed, 1, __ATOMIC_RELEASE);
+        if (__atomic_sub_fetch(&b->pending, k, __ATOMIC_ACQ_REL) == 0)
+                batch_finish(b);
+}
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
+{
+        int *kind = rkm->_private;
+        sync_wait_t *sw;
+
+        (void)rk;
+        (void)opaque;
+        if (!kind)
+                return;
+        if (rkm->err)
+                cb_log_warn("produce to %s failed: %s", rd_kafka_topic_name(rkm->rkt),
+                            rd_kafka_err2str(rkm->err));
+        if (*kind == OP_BATCH) {
+                batch_done((batch_t *)kind, 1, rkm->err != 0);
+                return;
+        }
+        sw = (sync_wait_t *)kind;
+        pthread_mutex_lock(&sw->mtx);
+        sw->done = 1;
+        sw->err = rkm->err;
+        pthread_cond_signal(&sw->cond);
+        pthread_mutex_unlock(&sw->mtx);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+        ingest_producer_t *p = opaque;
+        char fatal[256];
+
+        if (err == RD_KAFKA_RESP_ERR__FATAL) {
+                rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+                cb_log_error("kafka producer fatal error: %s", fatal);
+                __atomic_store_n(&p->fatal, 1, __ATOMIC_RELEASE);
+                return;
+        }
+        cb_log_warn("kafka producer: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+static void *poll_main(void *arg)
+{
+        ingest_producer_t *p = arg;
+
+        while (p->run)
+                rd_kafka_poll(p->rk, 100);
+        return NULL;
+}
+
+ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, size_t errstr_size)
+{
+        char timeout[24];
+        const char *defaults[] = {"enable.idempotence", "true", "acks", "all",
+                                  /* one produce request per millisecond keeps latency low and
+                                     batches under load (reference §7) */
+                                  "linger.ms", "1", "message.timeout.ms", timeout,
+                                  "reconnect.backoff.max.ms", "1000", NULL};
+        ingest_producer_t *p = calloc(1, sizeof(*p));
+        rd_kafka_conf_t *conf;
+
+        if (!p) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        p->cfg = cfg;
+        snprintf(timeout, sizeof(timeout), "%ld", cb_config_int(cfg, "ack-timeout-ms"));
+        conf = cb_kafka_conf_new(cfg, defaults, errstr, errstr_size);
+        if (!conf)
+                goto fail;
+        rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+        rd_kafka_conf_set_error_cb(conf, error_cb);
+        rd_kafka_conf_set_opaque(conf, p);
+        p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);
+        if (!p->rk) {
+                rd_kafka_conf_destroy(conf);
+                goto fail;
+        }
+        p->run = 1;
+        if (pthread_create(&p->thread, NULL, poll_main, p)) {
+                p->run = 0;
+                snprintf(errstr, errstr_size, "cannot start the producer thread");
+                goto fail;
+        }
+        return p;
+fail:
+        ingest_producer_destroy(p);
+        return NULL;
+}
+
+rd_kafka_t *ingest_producer_rk(ingest_producer_t *p)
+{
+        return p->rk;
+}
+
+int ingest_producer_fatal(ingest_producer_t *p)
+{
+        return __atomic_load_n(&p->fatal, __ATOMIC_ACQUIRE);
+}
+
+/* The 202 body: {"accepted":n,"ids":[...]}. Returns a string the caller owns, or NULL. */
+static char *accepted_body(json_object *const *envs, size_t n)
+{
+        json_object *body = json_object_new_object(), *ids = json_object_new_array();
+        char *s = NULL;
+        size_t i;
+
+        if (!body || !ids) {
+                json_object_put(body);
+                json_object_put(ids);
+                return NULL;
+        }
+        for (i = 0; i < n; i++) {
+                const char *id = cb_envelope_attr(envs[i], "id");
+                json_object_array_add(ids, json_object_new_string(id ? id : ""));
+        }
+        json_object_object_add(body, "accepted", json_object_new_int64((int64_t)n));
+        json_object_object_add(body, "ids", ids);
+        s = strdup(json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN));
+        json_object_put(body);
+        return s;
+}
+
+void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *topic,
+                          const char *key, json_object *const *envs, size_t n)
+{
+        cb_envelope_header_t hdrs[CB_ENVELOPE_HEADERS_MAX];
+        char names[CB_ENVELOPE_HEADERS_MAX][32];
+        rd_kafka_headers_t *headers;
+        rd_kafka_resp_err_t err;
+        batch_t *b = calloc(1, sizeof(*b));
+        size_t i, h, nh;
+
+        if (!b || !(b->accepted = accepted_body(envs, n))) {
+                free(b);
+                cb_http_respond_error(req, 500, "out of memory");
+                return;
+        }
+        b->kind = OP_BATCH;
+        b->p = p;
+        b->req = cb_http_req_ref(req);
+        b->pending = (int)n + 1; /* +1 held until every record is handed over */
+
+        for (i = 0; i < n; i++) {
+                const char *value = json_object_to_json_string_ext(
+                    envs[i], JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+                nh = cb_envelope_headers(envs[i], hdrs, names);
+                headers = rd_kafka_headers_new(nh);
+                for (h = 0; h < nh; h++)
+                        rd_kafka_header_add(headers, hdrs[h].name, -1, hdrs[h].value, -1);
+                err = rd_kafka_producev(
+                    p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
+                    RD_KAFKA_V_VALUE((void *)value, strlen(value)),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+                    RD_KAFKA_V_OPAQUE(b), RD_KAFKA_V_END);
+                if (err) {
+                        /* No report will come for this record or the ones not sent. */
+                        rd_kafka_headers_destroy(headers);
+                        cb_log_warn("produce to %s refused: %s", topic, rd_kafka_err2str(err));
+                        batch_done(b, (int)(n - i) + 1, 1);
+                        return;
+                }
+        }
+        batch_done(b, 1, 0);
+}
+
+int ingest_producer_send_sync(ingest_producer_t *p, const char *topic, const char *key,
+                              const char *value, size_t len, char *errstr, size_t errstr_size)
+{
+        sync_wait_t sw = {.kind = OP_SYNC};
+        rd_kafka_resp_err_t err;
+        int ret = 0;
+
+        pthread_mutex_init(&sw.mtx, NULL);
+        pthread_cond_init(&sw.cond, NULL);
+        err = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
+                                RD_KAFKA_V_VALUE((void *)value, value ? len : 0),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&sw),
+                                RD_KAFKA_V_END);
+        if (err) {
+                snprintf(errstr, errstr_size, "produce to %s: %s", topic, rd_kafka_err2str(err));
+                ret = -1;
+                goto done;
+        }
+        /* The report is bounded by message.timeout.ms, so this wait ends. */
+        pthread_mutex_lock(&sw.mtx);
+        while (!sw.done)
+                pthread_cond_wait(&sw.cond, &sw.mtx);
+        pthread_mutex_unlock(&sw.mtx);
+        if (sw.err) {
+                snprintf(errstr, errstr_size, "produce to %s: %s", topic, rd_kafka_err2str(sw.err));
+                ret = -1;
+        }
+done:
+        pthread_mutex_destroy(&sw.mtx);
+        pthread_cond_destroy(&sw.cond);
+        return ret;
+}
+
+void ingest_producer_drain(ingest_producer_t *p, int timeout_ms)
+{
+        if (rd_kafka_flush(p->rk, timeout_ms) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+                cb_log_warn("%d records not acknowledged at shutdown; answering 503",
+                            rd_kafka_outq_len(p->rk));
+                rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+                rd_kafka_flush(p->rk, 1000);
+        }
+}
+
+void ingest_producer_destroy(ingest_producer_t *p)
+{
+        if (!p)
+                return;
+        if (p->run) {
+                p->run = 0;
+                pthread_join(p->thread, NULL);
+        }
+        if (p->rk)
+                rd_kafka_destroy(p->rk);
+        free(p);
+}

@@ -1,0 +1,45 @@
+/* ingest producer: the idempotent Kafka producer behind every 2xx ingest sends.
+ *
+ * A request is answered 202 only after Kafka acknowledged every envelope of it (acks=all),
+ * and 503 with Retry-After when any was refused or not acknowledged within ack-timeout-ms.
+ * Threads: delivery reports run on the producer's own poll thread, which answers requests. */
+#ifndef INGEST_PRODUCE_H
+#define INGEST_PRODUCE_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+#include <librdkafka/rdkafka.h>
+
+#include "cb_config.h"
+#include "cb_http.h"
+
+typedef struct ingest_producer ingest_producer_t;
+
+/* Creates the producer from cfg (borrowed for its life) and starts its poll thread.
+ * Returns NULL with errstr set. */
+ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, size_t errstr_size);
+
+/* The librdkafka handle, borrowed, e.g. for the Admin API. */
+rd_kafka_t *ingest_producer_rk(ingest_producer_t *p);
+
+/* Produces envs[0..n) (borrowed; serialised here) to topic with key, and answers req when
+ * every one is acknowledged or has failed. Takes its own reference on req. */
+void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *topic,
+                          const char *key, json_object *const *envs, size_t n);
+
+/* Produces one record (value NULL = tombstone) and waits for its acknowledgement, up to
+ * ack-timeout-ms. Returns 0, or -1 with errstr set. */
+int ingest_producer_send_sync(ingest_producer_t *p, const char *topic, const char *key,
+                              const char *value, size_t len, char *errstr, size_t errstr_size);
+
+/* 1 once librdkafka reported a fatal error (the producer cannot go on), else 0. */
+int ingest_producer_fatal(ingest_producer_t *p);
+
+/* Waits up to timeout_ms for every record in flight to be acknowledged; what is still not
+ * acknowledged then is purged, so its request is answered 503. */
+void ingest_producer_drain(ingest_producer_t *p, int timeout_ms);
+
+/* Stops the poll thread and frees the producer. Drain first. NULL is a no-op. */
+void ingest_producer_destroy(ingest_producer_t *p);
+
+#endif

@@ -1,0 +1,258 @@
+"""Integration-test harness: real closebridge binaries, a real Kafka broker, real HTTP on loopback.
+
+Environment (set by ctest): CB_BUILD_DIR (binaries), CB_SOURCE_DIR, CB_KAFKA_DIR (the broker that
+the `kafka` ctest fixture started; its address is in CB_KAFKA_DIR/bootstrap).
+
+Every wait here polls a condition until a deadline; nothing sleeps to synchronise.
+"""
+import base64
+import http.server
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+BUILD = os.environ["CB_BUILD_DIR"]
+SOURCE = os.environ["CB_SOURCE_DIR"]
+KAFKA_DIR = os.environ.get("CB_KAFKA_DIR", "")
+DATA = os.path.join(SOURCE, "tests", "data")
+
+
+def bootstrap(kafka_dir=None):
+    with open(os.path.join(kafka_dir or KAFKA_DIR, "bootstrap")) as f:
+        return f.read().strip()
+
+
+def fixture(name):
+    with open(os.path.join(DATA, name), "rb") as f:
+        return f.read()
+
+
+def b64id(instance_id, urlsafe=False, padded=True):
+    text = base64.b64encode(str(instance_id).encode()).decode()
+    if urlsafe:
+        text = text.replace("+", "-").replace("/", "_")
+    return text if padded else text.rstrip("=")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(what, predicate, timeout=30.0, interval=0.05):
+    """Polls predicate() until it returns a truthy value, which is returned; fails after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def request(method, url, body=None, headers=None, timeout=30):
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return Response(r.status, dict(r.headers), r.read())
+    except urllib.error.HTTPError as e:
+        return Response(e.code, dict(e.headers), e.read())
+
+
+class Receiver:
+    """A callback receiver on loopback that records every request. `plan(event_id)` decides the
+    status to answer for each attempt (default 200)."""
+
+    def __init__(self):
+        self.requests = []
+        self.lock = threading.Lock()
+        self.plan = lambda event_id, attempt: 200
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                event_id = self.headers.get("webhook-id")
+                with receiver.lock:
+                    attempt = 1 + sum(1 for r in receiver.requests if r["id"] == event_id)
+                    status = receiver.plan(event_id, attempt)
+                    receiver.requests.append({"id": event_id, "headers": dict(self.headers),
+                                              "body": body, "status": status, "path": self.path})
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/callback"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def delivered(self, event_id):
+        """The requests for event_id that were answered 2xx."""
+        with self.lock:
+            return [r for r in self.requests if r["id"] == event_id and 200 <= r["status"] < 300]
+
+    def attempts(self, event_id):
+        with self.lock:
+            return [r for r in self.requests if r["id"] == event_id]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def instance(instance_id, callback_url, **config):
+    conf = {"username": "close-api-key", "password": "", "event.notification.enabled": "true",
+            "event.notification.callback.url": callback_url}
+    conf.update(config)
+    return {"id": instance_id, "element": {"key": "closeio"}, "name": f"test-{instance_id}",
+            "tags": ["test"], "configuration": conf}
+
+
+class Service:
+    """One closebridge process (ingest or publish) with its log in the work directory."""
+
+    def __init__(self, work, name, args, env):
+        self.name, self.work = name, work
+        self.port = free_port()
+        self.log_path = os.path.join(work, f"{name}-{self.port}.log")
+        self.log = open(self.log_path, "wb")
+        full_env = dict(os.environ)
+        full_env.update(env)
+        self.proc = subprocess.Popen(
+            [os.path.join(BUILD, f"closebridge-{name}"), "--http-bind", "127.0.0.1",
+             "--http-port", str(self.port), "--log-format", "text"] + args,
+            stdout=self.log, stderr=subprocess.STDOUT, env=full_env)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def ready(self, timeout=60):
+        def check():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{self.name} exited with {self.proc.returncode}:\n"
+                                     + self.logs())
+            try:
+                return request("GET", self.url + "/readyz", timeout=2).status == 200
+            except OSError:
+                return False
+        wait_for(f"{self.name} to be ready", check, timeout)
+        return self
+
+    def logs(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f"{self.name} did not stop within {timeout} s")
+        self.log.close()
+        return self.proc.returncode
+
+
+class Bridge:
+    """A test's own namespace on the shared broker: a unique topic prefix and consumer group,
+    an instances file, and the processes started for it."""
+
+    def __init__(self, instances, kafka_dir=None, extra_env=None):
+        self.work = tempfile.mkdtemp(prefix="cbtest-", dir=os.path.join(BUILD, "tests"))
+        self.prefix = f"t{uuid.uuid4().hex[:10]}."
+        self.group = f"g{uuid.uuid4().hex[:10]}"
+        self.kafka_dir = kafka_dir or KAFKA_DIR
+        self.env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap(self.kafka_dir),
+                    "CLOSEBRIDGE_TOPIC_PREFIX": self.prefix}
+        self.env.update(extra_env or {})
+        self.instances_file = os.path.join(self.work, "instances.json")
+        with open(self.instances_file, "w") as f:
+            json.dump(instances, f)
+        self.services = []
+
+    def topic(self, name):
+        return self.prefix + name
+
+    def ingest(self, *args, env=None):
+        s = Service(self.work, "ingest", ["--instances-file", self.instances_file] + list(args),
+                    dict(self.env, **(env or {})))
+        self.services.append(s)
+        return s
+
+    def publish(self, *args, env=None):
+        # A member killed with SIGKILL holds its partitions until its session times out: keep
+        # that at the broker's minimum so tests that kill publish do not wait 45 s.
+        group_env = {"KAFKA_SESSION_TIMEOUT_MS": "6000", "KAFKA_HEARTBEAT_INTERVAL_MS": "1000"}
+        s = Service(self.work, "publish", ["--group-id", self.group,
+                                           "--retry-initial-ms", "100",
+                                           "--retry-max-ms", "500"] + list(args),
+                    dict(self.env, **group_env, **(env or {})))
+        self.services.append(s)
+        return s
+
+    def close(self, failed=False):
+        for s in self.services:
+            if s.proc.poll() is None:
+                s.proc.kill()
+                s.proc.wait()
+            if failed:
+                print(f"----- {s.log_path}\n{s.logs()}")
+        if not failed:
+            shutil.rmtree(self.work, ignore_errors=True)
+
+
+def kcat_read(broker, topic):
+    """Every record of topic, read from the beginning with kcat (an independent client)."""
+    out = subprocess.run(["kcat", "-b", broker, "-C", "-t", topic, "-o", "beginning", "-e",
+                          "-q", "-J"], capture_output=True, timeout=60, check=True)
+    records = []
+    for line in out.stdout.decode().splitlines():
+        rec = json.loads(line)
+        hdrs = rec.get("headers") or []
+        rec["headers"] = dict(zip(hdrs[0::2], hdrs[1::2]))
+        records.append(rec)
+    return records
+
+
+def run(tests):
+    """Runs tests (functions) in order, prints one line each and a closing count; exits 1 on any
+    failure."""
+    import sys
+    import traceback
+    passed = failed = 0
+    for test in tests:
+        try:
+            test()
+            passed += 1
+            print(f"PASS {test.__name__}", flush=True)
+        except Exception:
+            failed += 1
+            print(f"FAIL {test.__name__}", flush=True)
+            traceback.print_exc()
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

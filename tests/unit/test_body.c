@@ -1,0 +1,107 @@
+/* Unit tests of publish's callback bodies. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "body.h"
+#include "cb_envelope.h"
+#include "fixture.h"
+
+static cb_instance_t *instance(const char *format)
+{
+        char json[512], err[256];
+        cb_instance_t *inst;
+
+        snprintf(json, sizeof(json),
+                 "{\"element\":{\"key\":\"closeio\"},\"name\":\"acme-close\",\"tags\":[\"acme\"],"
+                 "\"configuration\":{\"event.notification.enabled\":\"true\","
+                 "\"event.notification.format\":\"%s\","
+                 "\"event.notification.callback.url\":\"http://127.0.0.1:9/cb\"}}",
+                 format);
+        inst = cb_instance_new("20931", json_tokener_parse(json), err, sizeof(err));
+        assert_non_null(inst);
+        return inst;
+}
+
+static json_object *envelope(json_object **payload)
+{
+        cb_close_event_t ev;
+        char err[256];
+
+        *payload = fixture_json("legacy_update.json");
+        assert_int_equal(cb_close_parse_webhook(*payload, &ev, err, sizeof(err)), 0);
+        return cb_envelope_new("20931", &ev, "webhook", 0);
+}
+
+static const char *str(json_object *obj, const char *key)
+{
+        json_object *v;
+
+        assert_true(json_object_object_get_ex(obj, key, &v));
+        return json_object_get_string(v);
+}
+
+static void test_body_elements_format_is_the_cloud_elements_message(void **state)
+{
+        cb_instance_t *inst = instance("elements");
+        json_object *payload, *env = envelope(&payload), *body, *msg, *events, *ev, *raw;
+        const char *ct;
+        char *text = publish_body_new(inst, env, &ct);
+
+        (void)state;
+        assert_non_null(text);
+        assert_string_equal(ct, "application/json");
+        body = json_tokener_parse(text);
+        assert_true(json_object_object_get_ex(body, "message", &msg));
+        assert_string_equal(str(msg, "elementKey"), "closeio");
+        assert_string_equal(str(msg, "instanceId"), "20931");
+        assert_string_equal(str(msg, "instance_id"), "20931");
+        assert_string_equal(str(msg, "instanceName"), "acme-close");
+        assert_string_equal(str(msg, "eventId"), cb_envelope_attr(env, "id"));
+        assert_true(json_object_object_get_ex(msg, "events", &events));
+        assert_int_equal(json_object_array_length(events), 1);
+        ev = json_object_array_get_idx(events, 0);
+        assert_string_equal(str(ev, "eventType"), "UPDATED");
+        assert_string_equal(str(ev, "objectType"), "leads");
+        assert_string_equal(str(ev, "objectId"),
+                            "lead_BW9v0Uf82ZZyJh2Jhi7YcDEYhGQw6naCg8KhYA7Ffus");
+        assert_string_equal(str(ev, "date"), "2017-05-18T21:55:26.451Z");
+        assert_true(json_object_object_get_ex(msg, "raw", &raw));
+        assert_true(json_object_equal(raw, payload));
+        json_object_put(body);
+        free(text);
+        json_object_put(env);
+        json_object_put(payload);
+        cb_instance_release(inst);
+}
+
+static void test_body_cloudevents_format_is_the_envelope(void **state)
+{
+        cb_instance_t *inst = instance("cloudevents");
+        json_object *payload, *env = envelope(&payload), *body;
+        const char *ct;
+        char *text = publish_body_new(inst, env, &ct);
+
+        (void)state;
+        assert_non_null(text);
+        assert_string_equal(ct, "application/cloudevents+json; charset=UTF-8");
+        body = json_tokener_parse(text);
+        assert_true(json_object_equal(body, env));
+        json_object_put(body);
+        free(text);
+        json_object_put(env);
+        json_object_put(payload);
+        cb_instance_release(inst);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_body_elements_format_is_the_cloud_elements_message),
+            cmocka_unit_test(test_body_cloudevents_format_is_the_envelope),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
