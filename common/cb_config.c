@@ -113,7 +113,7 @@ static int set_value(cb_config_t *cfg, size_t i, const char *value, char *errstr
 }
 
 /* Sets librdkafka property key (copied, klen bytes) to value; a later setting replaces. */
-static int set_prop(cb_config_t *cfg, const char *key, size_t klen, const char *value)
+static int set_prop(cb_config_t *cfg, const char *key, size_t klen, const char *value, int from_env)
 {
         cb_kafka_prop_t *props;
         size_t i;
@@ -125,6 +125,7 @@ static int set_prop(cb_config_t *cfg, const char *key, size_t klen, const char *
                 if (!strcmp(cfg->props[i].key, k)) {
                         free(cfg->props[i].value);
                         cfg->props[i].value = v;
+                        cfg->props[i].from_env = from_env;
                         free(k);
                         return 0;
                 }
@@ -135,6 +136,7 @@ static int set_prop(cb_config_t *cfg, const char *key, size_t klen, const char *
         cfg->props = props;
         cfg->props[cfg->nprops].key = k;
         cfg->props[cfg->nprops].value = v;
+        cfg->props[cfg->nprops].from_env = from_env;
         cfg->nprops++;
         return 0;
 fail:
@@ -208,7 +210,7 @@ static int parse_env(cb_config_t *cfg, char **envp, char *errstr, size_t errstr_
                         char c = (*envp)[6 + j];
                         key[j] = c == '_' ? '.' : (char)tolower((unsigned char)c);
                 }
-                if (set_prop(cfg, key, j, eq + 1)) {
+                if (set_prop(cfg, key, j, eq + 1, 1)) {
                         snprintf(errstr, errstr_size, "out of memory");
                         return -1;
                 }
@@ -244,6 +246,12 @@ int cb_config_parse(cb_config_t *cfg, int argc, char **argv, char **envp, FILE *
                 name = arg + 2;
                 eq = strchr(name, '=');
                 len = eq ? (size_t)(eq - name) : strlen(name);
+                i = find_opt(cfg, name, len);
+                if (i < 0 && !(len == 5 && !strncmp(name, "kafka", 5))) {
+                        snprintf(errstr, errstr_size, "unknown setting --%.*s (see --help)",
+                                 (int)len, name);
+                        return -1;
+                }
                 if (eq) {
                         value = eq + 1;
                 } else if (a + 1 < argc) {
@@ -259,17 +267,11 @@ int cb_config_parse(cb_config_t *cfg, int argc, char **argv, char **envp, FILE *
                                          "--kafka: \"%s\" is not PROPERTY=VALUE", value);
                                 return -1;
                         }
-                        if (set_prop(cfg, value, (size_t)(peq - value), peq + 1)) {
+                        if (set_prop(cfg, value, (size_t)(peq - value), peq + 1, 0)) {
                                 snprintf(errstr, errstr_size, "out of memory");
                                 return -1;
                         }
                         continue;
-                }
-                i = find_opt(cfg, name, len);
-                if (i < 0) {
-                        snprintf(errstr, errstr_size, "unknown setting --%.*s (see --help)",
-                                 (int)len, name);
-                        return -1;
                 }
                 if (set_value(cfg, (size_t)i, value, errstr, errstr_size))
                         return -1;

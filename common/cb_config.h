@@ -28,6 +28,9 @@ typedef struct cb_config cb_config_t;
 typedef struct cb_kafka_prop {
         char *key;
         char *value;
+        int from_env; /* from a KAFKA_* variable: unknown names are skipped with a warning,
+                         since platforms set such variables of their own (Kubernetes service
+                         links: KAFKA_PORT=tcp://...) */
 } cb_kafka_prop_t;
 
 /* Creates a config over opts[0..n). Borrows opts (static tables). Returns NULL on OOM. */

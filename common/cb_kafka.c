@@ -39,8 +39,14 @@ rd_kafka_conf_t *cb_kafka_conf_new(const cb_config_t *cfg, const char *const *de
         }
         props = cb_config_kafka_props(cfg, &n);
         for (i = 0; i < n; i++) {
-                if (rd_kafka_conf_set(conf, props[i].key, props[i].value, err, sizeof(err)) !=
-                    RD_KAFKA_CONF_OK) {
+                rd_kafka_conf_res_t res =
+                    rd_kafka_conf_set(conf, props[i].key, props[i].value, err, sizeof(err));
+                if (res == RD_KAFKA_CONF_UNKNOWN && props[i].from_env) {
+                        cb_log_warn("ignoring the environment's %s: not a librdkafka property",
+                                    props[i].key);
+                        continue;
+                }
+                if (res != RD_KAFKA_CONF_OK) {
                         snprintf(errstr, errstr_size, "kafka property %s: %s", props[i].key, err);
                         goto fail;
                 }

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cb_config.h"
+#include "cb_main.h"
 #include "cb_http.h"
 #include "cb_kafka.h"
 #include "cb_log.h"
@@ -23,8 +24,6 @@
 #include "instances_file.h"
 #include "produce.h"
 #include "router.h"
-
-extern char **environ;
 
 static const cb_option_t options[] = {
     {"http-bind", CB_OPT_STR, "0.0.0.0", 0, 0, 0, "address the HTTP server listens on"},
@@ -80,19 +79,10 @@ int main(int argc, char **argv)
         memset(&ing, 0, sizeof(ing));
         if (!cfg)
                 return 1;
-        rc = cb_config_parse(cfg, argc, argv, environ, stdout, errstr, sizeof(errstr));
-        if (rc) {
-                if (rc < 0)
-                        fprintf(stderr, "ingest: %s\n", errstr);
+        rc = cb_main_configure(cfg, "ingest", argc, argv);
+        if (rc >= 0) {
                 cb_config_destroy(cfg);
-                return rc < 0 ? 2 : 0;
-        }
-        if (cb_log_init("ingest", cb_config_str(cfg, "log-format"),
-                        cb_config_str(cfg, "log-level"))) {
-                fprintf(stderr, "ingest: --log-format must be json or text, --log-level one of "
-                                "debug, info, warn, error\n");
-                cb_config_destroy(cfg);
-                return 2;
+                return rc;
         }
         ing.cfg = cfg;
         cb_kafka_topic(cfg, CB_TOPIC_EVENTS, ing.topic_events, sizeof(ing.topic_events));

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "cb_config.h"
+#include "cb_main.h"
 #include "cb_http.h"
 #include "cb_kafka.h"
 #include "cb_log.h"
@@ -22,8 +23,6 @@
 #include "consume.h"
 #include "deliver.h"
 #include "publish.h"
-
-extern char **environ;
 
 static volatile sig_atomic_t run = 1;
 
@@ -70,19 +69,10 @@ int main(int argc, char **argv)
         memset(&pub, 0, sizeof(pub));
         if (!cfg)
                 return 1;
-        rc = cb_config_parse(cfg, argc, argv, environ, stdout, errstr, sizeof(errstr));
-        if (rc) {
-                if (rc < 0)
-                        fprintf(stderr, "publish: %s\n", errstr);
+        rc = cb_main_configure(cfg, "publish", argc, argv);
+        if (rc >= 0) {
                 cb_config_destroy(cfg);
-                return rc < 0 ? 2 : 0;
-        }
-        if (cb_log_init("publish", cb_config_str(cfg, "log-format"),
-                        cb_config_str(cfg, "log-level"))) {
-                fprintf(stderr, "publish: --log-format must be json or text, --log-level one of "
-                                "debug, info, warn, error\n");
-                cb_config_destroy(cfg);
-                return 2;
+                return rc;
         }
         pub.cfg = cfg;
         pub.run = &run;

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what closebridge needs on Debian bookworm, and nothing it already has.
+#
+#   install-deps.sh build     compiler, CMake and the -dev packages of the libraries
+#   install-deps.sh runtime   the shared libraries the two binaries link, and curl
+#   install-deps.sh kafka     build + a JDK and Maven, to fetch and run Apache Kafka locally
+#   install-deps.sh test      kafka + what the tests use: kcat, Python 3, clang-format
+#
+# The Dockerfile runs it too, so CI keeps the image's install steps working.
+set -euo pipefail
+
+build=(build-essential cmake pkg-config librdkafka-dev libmicrohttpd-dev libjson-c-dev
+        libcurl4-openssl-dev libssl-dev libcmocka-dev)
+runtime=(librdkafka1 libmicrohttpd12 libjson-c5 libcurl4 libssl3 ca-certificates curl)
+test=(kcat python3 python3-venv curl clang-format)
+
+case "${1:-}" in
+build) want=("${build[@]}") ;;
+runtime) want=("${runtime[@]}") ;;
+kafka | test)
+        want=("${build[@]}")
+        [ "$1" = test ] && want+=("${test[@]}")
+        # Kafka needs Java 17+ and Maven; machines that have them from elsewhere keep theirs.
+        command -v java >/dev/null || want+=(openjdk-17-jre-headless)
+        command -v mvn >/dev/null || want+=(maven)
+        ;;
+*)
+        echo "usage: install-deps.sh build|runtime|kafka|test" >&2
+        exit 2
+        ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+echo "install-deps.sh: installing ${missing[*]}" >&2
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null

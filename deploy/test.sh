@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test of closebridge: installs what the tests need, fetches Apache Kafka from Maven
+# Central, then builds twice (a normal build and an AddressSanitizer + UBSan build) and runs
+# the whole ctest suite on each; ctest starts a real Kafka broker on loopback for the
+# integration tests.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+"$top/deploy/install-deps.sh" test
+"$top/deploy/kafka/kafka.sh" fetch
+# The tests' Python packages live in a venv of their own (tests/requirements.txt).
+venv=$top/build-venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$top/tests/requirements.txt"
+
+status=0
+for variant in build build-asan; do
+        args=(-DPython3_EXECUTABLE="$venv/bin/python")
+        [ "$variant" = build-asan ] && args+=(-DCB_SANITIZE=ON)
+        echo "== $variant" >&2
+        "$top/deploy/build.sh" "$variant" "${args[@]}"
+        (cd "$top/$variant" && ctest --output-on-failure) || status=1
+done
+exit $status
