@@ -1,6 +1,7 @@
 #include "cb_close.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cb_time.h"
@@ -163,5 +164,105 @@ int cb_close_parse_webhook(json_object *body, cb_close_event_t *ev, char *errstr
         snprintf(errstr, errstr_size,
                  "unknown payload shape: expected {\"model\",\"event\",\"data\"} or "
                  "{\"subscription_id\",\"event\":{...}}");
+        return -1;
+}
+
+const char *cb_close_model_of(const char *resource)
+{
+        static const struct {
+                const char *resource, *model;
+        } map[] = {{"accounts", "lead"},    {"leads", "lead"},
+                   {"contacts", "contact"}, {"opportunities", "opportunity"},
+                   {"tasks", "task"},       {"activities", "activity"}};
+        size_t i;
+
+        for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+                if (!strcmp(resource, map[i].resource))
+                        return map[i].model;
+        return resource;
+}
+
+void cb_close_events_free(cb_close_event_t *events, size_t n)
+{
+        size_t i;
+
+        if (!events)
+                return;
+        for (i = 0; i < n; i++)
+                json_object_put(events[i].raw);
+        free(events);
+}
+
+/* The raw of one polled object: {"objectType": type, type: [obj]}. Returns a new object. */
+static json_object *polling_raw(const char *type, json_object *obj)
+{
+        json_object *raw = json_object_new_object(), *list = json_object_new_array();
+
+        if (!raw || !list ||
+            json_object_object_add(raw, "objectType", json_object_new_string(type)) ||
+            json_object_array_add(list, json_object_get(obj))) {
+                json_object_put(raw);
+                json_object_put(list);
+                return NULL;
+        }
+        json_object_object_add(raw, type, list);
+        return raw;
+}
+
+int cb_close_parse_polling(json_object *body, cb_close_event_t **events, size_t *n, char *errstr,
+                           size_t errstr_size)
+{
+        json_object *objects, *obj;
+        cb_close_event_t *evs = NULL, *ev;
+        const char *type;
+        int64_t created;
+        size_t i, count;
+
+        *events = NULL;
+        *n = 0;
+        type = json_object_is_type(body, json_type_object) ? get_str(body, "objectType") : NULL;
+        if (!type || !*type) {
+                snprintf(errstr, errstr_size,
+                         "polling results need {\"objectType\": NAME, NAME: [objects]}");
+                return -1;
+        }
+        if (!json_object_object_get_ex(body, type, &objects) ||
+            !json_object_is_type(objects, json_type_array)) {
+                snprintf(errstr, errstr_size, "polling results need an array \"%.64s\"", type);
+                return -1;
+        }
+        count = json_object_array_length(objects);
+        evs = calloc(count ? count : 1, sizeof(*evs));
+        if (!evs) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        for (i = 0; i < count; i++) {
+                ev = &evs[i];
+                obj = json_object_array_get_idx(objects, i);
+                ev->object_id =
+                    json_object_is_type(obj, json_type_object) ? get_str(obj, "id") : NULL;
+                if (!ev->object_id || !*ev->object_id) {
+                        snprintf(errstr, errstr_size,
+                                 "polling result %zu is not an object with a string \"id\"", i);
+                        goto fail;
+                }
+                ev->model = cb_close_model_of(type);
+                ev->object_type = cb_close_object_type(ev->model);
+                ev->date_us = get_date(obj, "date_updated");
+                created = get_date(obj, "date_created");
+                ev->action = created && created == ev->date_us ? "created" : "updated";
+                ev->event_type = event_type_of(ev->action);
+                ev->raw = polling_raw(type, obj);
+                if (!ev->raw) {
+                        snprintf(errstr, errstr_size, "out of memory");
+                        goto fail;
+                }
+        }
+        *events = evs;
+        *n = count;
+        return 0;
+fail:
+        cb_close_events_free(evs, count);
         return -1;
 }

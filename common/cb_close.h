@@ -31,6 +31,24 @@ typedef struct cb_close_event {
 int cb_close_parse_webhook(json_object *body, cb_close_event_t *ev, char *errstr,
                            size_t errstr_size);
 
+/* Parses a polling-results body pushed in Cloud Elements' shape,
+ * {"instance_id": N, "objectType": "accounts", "accounts": [ {Close object}, ... ]}, into one
+ * event per object. Cloud Elements' rules decide the eventType: CREATED when the object's
+ * date_created equals its date_updated, else UPDATED. Each event's raw is a new object
+ * {"objectType": X, X: [that object]} the event owns.
+ * Writes a new array of *n events to *events (free with cb_close_events_free), or returns -1 with
+ * a message for the client in errstr. Borrows body; the events borrow from it too. */
+int cb_close_parse_polling(json_object *body, cb_close_event_t **events, size_t *n, char *errstr,
+                           size_t errstr_size);
+
+/* Frees events made by cb_close_parse_polling. NULL is a no-op. */
+void cb_close_events_free(cb_close_event_t *events, size_t n);
+
+/* The Close object type a Cloud Elements resource name stands for: "accounts" and "leads" ->
+ * "lead", "contacts" -> "contact", "opportunities" -> "opportunity", "tasks" -> "task",
+ * "activities" -> "activity"; other names unchanged. Returns a static string or name. */
+const char *cb_close_model_of(const char *resource);
+
 /* The Cloud Elements resource name of a Close object type: "lead" -> "leads",
  * "task.lead" -> "tasks", "activity.call" -> "activities"; other types unchanged.
  * Returns a static string or model itself. */

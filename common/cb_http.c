@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 
 #include "cb_log.h"
+#include "cb_metrics.h"
 
 struct cb_http {
         struct MHD_Daemon *daemon;
@@ -20,7 +21,8 @@ struct cb_http {
         MHD_socket quiesced_fd;
         pthread_mutex_t mtx; /* guards active */
         pthread_cond_t cond;
-        int active; /* requests between first call and completion */
+        int active;                    /* requests between first call and completion */
+        cb_metric_family_t *in_flight; /* gauge of active */
 };
 
 struct cb_http_req {
@@ -32,6 +34,7 @@ struct cb_http_req {
         char *body;
         size_t len, cap;
         int too_big, handled, suspended, answered, queued;
+        const char *route;
         unsigned status;
         char *resp_body, *resp_type, *extra_name, *extra_value;
         size_t resp_len;
@@ -136,10 +139,31 @@ int cb_http_respond_error(cb_http_req_t *req, unsigned status, const char *messa
         return cb_http_respond_error_h(req, status, message, NULL, NULL);
 }
 
+void cb_http_req_set_route(cb_http_req_t *req, const char *route)
+{
+        req->route = route;
+}
+
+static cb_metric_family_t *requests_family(void)
+{
+        static cb_metric_family_t *fam;
+
+        if (!fam)
+                fam = cb_metrics_family("closebridge_http_requests_total",
+                                        "HTTP requests answered, by route and status code",
+                                        CB_METRIC_COUNTER);
+        return fam;
+}
+
 static enum MHD_Result queue(cb_http_req_t *req)
 {
         struct MHD_Response *resp;
         enum MHD_Result r;
+        char labels[96];
+
+        snprintf(labels, sizeof(labels), "route=\"%s\",code=\"%u\"",
+                 req->route ? req->route : "other", req->status);
+        cb_metrics_add(requests_family(), labels, 1);
 
         resp =
             MHD_create_response_from_buffer(req->resp_len, req->resp_body, MHD_RESPMEM_MUST_COPY);
@@ -324,6 +348,10 @@ cb_http_t *cb_http_start(const cb_http_conf_t *conf, char *errstr, size_t errstr
         }
         http->conf = *conf;
         http->quiesced_fd = MHD_INVALID_SOCKET;
+        http->in_flight =
+            cb_metrics_family("closebridge_http_requests_in_flight",
+                              "HTTP requests received and not yet answered", CB_METRIC_GAUGE);
+        requests_family();
         pthread_mutex_init(&http->mtx, NULL);
         pthread_cond_init(&http->cond, NULL);
         /* The logger must come first, or MHD prints its early messages itself. A pool of one
@@ -392,13 +420,30 @@ void cb_http_stop(cb_http_t *http)
         free(http);
 }
 
-int cb_http_serve_health(cb_http_req_t *req, int ready, const char *reason)
+int cb_http_serve_ops(cb_http_req_t *req, int ready, const char *reason)
 {
-        char body[256];
+        char body[256], *text;
         int health = !strcmp(req->path, "/healthz"), n;
 
+        if (!strcmp(req->path, "/metrics")) {
+                req->route = "metrics";
+                pthread_mutex_lock(&req->http->mtx);
+                /* this request counts itself */
+                cb_metrics_set(req->http->in_flight, "", req->http->active);
+                pthread_mutex_unlock(&req->http->mtx);
+                text = cb_metrics_render();
+                if (!text) {
+                        cb_http_respond_error(req, 500, "out of memory");
+                        return 1;
+                }
+                cb_http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", text,
+                                strlen(text), NULL, NULL);
+                free(text);
+                return 1;
+        }
         if (!health && strcmp(req->path, "/readyz"))
                 return 0;
+        req->route = health ? "healthz" : "readyz";
         if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
                 cb_http_respond_error_h(req, 405, "use GET", "Allow", "GET");
                 return 1;

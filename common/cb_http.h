@@ -67,8 +67,13 @@ int cb_http_respond_error(cb_http_req_t *req, unsigned status, const char *messa
 int cb_http_respond_error_h(cb_http_req_t *req, unsigned status, const char *message,
                             const char *extra_name, const char *extra_value);
 
-/* Serves GET /healthz (200 while the process runs) and GET /readyz (200 when ready, else 503
- * with reason). Returns 1 when req was one of them (and is answered), else 0. */
-int cb_http_serve_health(cb_http_req_t *req, int ready, const char *reason);
+/* Names the route of req for the requests metric (a static string, e.g. "webhook"); requests
+ * not named count as "other". */
+void cb_http_req_set_route(cb_http_req_t *req, const char *route);
+
+/* Serves the operations endpoints: GET /healthz (200 while the process runs), GET /readyz
+ * (200 when ready, else 503 with reason) and GET /metrics (Prometheus text of cb_metrics).
+ * Returns 1 when req was one of them (and is answered), else 0. */
+int cb_http_serve_ops(cb_http_req_t *req, int ready, const char *reason);
 
 #endif

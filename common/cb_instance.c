@@ -79,6 +79,8 @@ cb_instance_t *cb_instance_new(const char *id, json_object *json, char *errstr, 
                 inst->name = json_object_get_string(v);
         if (json_object_object_get_ex(json, "tags", &v) && json_object_is_type(v, json_type_array))
                 inst->tags = v;
+        inst->disabled =
+            json_object_object_get_ex(json, "disabled", &v) && json_object_get_boolean(v);
 
         s = config_text(json, "event.notification.enabled");
         inst->notify_enabled = s && !strcmp(s, "true");

@@ -15,6 +15,7 @@ typedef struct cb_instance {
         json_object *json;           /* owned: the instance JSON as stored */
         const char *name;            /* borrowed from json; "" when absent */
         int notify_enabled;          /* event.notification.enabled */
+        int disabled;                /* "disabled": true: nothing is delivered */
         const char *callback_url;    /* event.notification.callback.url, or NULL */
         const char *format;          /* event.notification.format: "elements" or "cloudevents" */
         json_object *tags;           /* borrowed from json: array, or NULL */

@@ -49,6 +49,11 @@ static void apply(cb_table_t *t, const rd_kafka_message_t *rkm)
         }
         memcpy(id, rkm->key, rkm->key_len);
         id[rkm->key_len] = '\0';
+        if (!cb_instance_id_valid(id)) {
+                /* e.g. ingest's id reservations: records that are not instances */
+                cb_log_debug("%s: record with key %s is not an instance, skipped", t->topic, id);
+                return;
+        }
         if (rkm->payload) {
                 json = cb_json_parse(rkm->payload, rkm->len, err, sizeof(err));
                 inst = json ? cb_instance_new(id, json, err, sizeof(err)) : NULL;
@@ -227,13 +232,45 @@ static int ms_left(const struct timespec *deadline)
         return ms > 0 ? (int)ms : 0;
 }
 
+/* Reads the end offset of every partition in one ListOffsets request into ends[]. A topic
+ * created a moment ago may not have leaders yet: asks again until the deadline.
+ * Returns 0 or -1. */
+static int end_offsets(cb_table_t *t, int64_t *ends, const struct timespec *deadline)
+{
+        struct timespec step = {0, 100 * 1000000};
+        rd_kafka_topic_partition_list_t *parts;
+        rd_kafka_resp_err_t err;
+        int i;
+
+        for (;;) {
+                parts = rd_kafka_topic_partition_list_new(t->partitions);
+                for (i = 0; i < t->partitions; i++)
+                        rd_kafka_topic_partition_list_add(parts, t->topic, i)->offset =
+                            RD_KAFKA_OFFSET_END;
+                err = rd_kafka_offsets_for_times(t->rk, parts, ms_left(deadline) + 1);
+                for (i = 0; !err && i < parts->cnt; i++) {
+                        err = parts->elems[i].err;
+                        ends[parts->elems[i].partition] = parts->elems[i].offset;
+                }
+                rd_kafka_topic_partition_list_destroy(parts);
+                if (!err)
+                        return 0;
+                if (ms_left(deadline) == 0) {
+                        cb_log_warn("%s: end offsets unknown: %s", t->topic, rd_kafka_err2str(err));
+                        return -1;
+                }
+                nanosleep(&step, NULL);
+        }
+}
+
 int cb_table_sync(cb_table_t *t, int timeout_ms)
 {
-        struct timespec deadline, step = {0, 100 * 1000000};
-        rd_kafka_resp_err_t err;
-        int64_t lo, hi;
+        struct timespec deadline;
+        int64_t *ends = calloc((size_t)t->partitions, sizeof(*ends));
         int i, ret = 0;
 
+        if (!ends)
+                return -1;
         clock_gettime(CLOCK_REALTIME, &deadline);
         deadline.tv_sec += timeout_ms / 1000;
         deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
@@ -241,22 +278,16 @@ int cb_table_sync(cb_table_t *t, int timeout_ms)
                 deadline.tv_sec++;
                 deadline.tv_nsec -= 1000000000;
         }
-        for (i = 0; i < t->partitions && !ret; i++) {
-                /* A topic created a moment ago may not have a leader yet: ask again. */
-                while ((err = rd_kafka_query_watermark_offsets(t->rk, t->topic, i, &lo, &hi,
-                                                               ms_left(&deadline) + 1))) {
-                        if (ms_left(&deadline) == 0) {
-                                cb_log_warn("%s [%d]: end offset unknown: %s", t->topic, i,
-                                            rd_kafka_err2str(err));
-                                return -1;
-                        }
-                        nanosleep(&step, NULL);
-                }
-                pthread_mutex_lock(&t->mtx);
-                while (t->position[i] < hi && !ret)
-                        ret = pthread_cond_timedwait(&t->cond, &t->mtx, &deadline) ? -1 : 0;
-                pthread_mutex_unlock(&t->mtx);
+        if (end_offsets(t, ends, &deadline)) {
+                free(ends);
+                return -1;
         }
+        pthread_mutex_lock(&t->mtx);
+        for (i = 0; i < t->partitions && !ret; i++)
+                while (t->position[i] < ends[i] && !ret)
+                        ret = pthread_cond_timedwait(&t->cond, &t->mtx, &deadline) ? -1 : 0;
+        pthread_mutex_unlock(&t->mtx);
+        free(ends);
         return ret;
 }
 
@@ -279,5 +310,32 @@ size_t cb_table_count(cb_table_t *t)
         pthread_rwlock_rdlock(&t->lock);
         n = (size_t)lh_table_length(t->map);
         pthread_rwlock_unlock(&t->lock);
+        return n;
+}
+
+static int by_numeric_id(const void *a, const void *b)
+{
+        const cb_instance_t *x = *(cb_instance_t *const *)a, *y = *(cb_instance_t *const *)b;
+        size_t lx = strlen(x->id), ly = strlen(y->id);
+
+        /* ids are digit strings without leading zeros: longer is larger */
+        return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->id, y->id);
+}
+
+long cb_table_snapshot(cb_table_t *t, cb_instance_t ***out)
+{
+        struct lh_entry *e;
+        cb_instance_t **all;
+        long n = 0;
+
+        pthread_rwlock_rdlock(&t->lock);
+        all = malloc(((size_t)lh_table_length(t->map) + 1) * sizeof(*all));
+        if (all)
+                lh_foreach(t->map, e) all[n++] = cb_instance_ref((cb_instance_t *)lh_entry_v(e));
+        pthread_rwlock_unlock(&t->lock);
+        if (!all)
+                return -1;
+        qsort(all, (size_t)n, sizeof(*all), by_numeric_id);
+        *out = all;
         return n;
 }

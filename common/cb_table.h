@@ -31,6 +31,11 @@ int cb_table_sync(cb_table_t *table, int timeout_ms);
 /* The instance with id, with a new reference the caller must release, or NULL. */
 cb_instance_t *cb_table_get(cb_table_t *table, const char *id);
 
+/* Every instance in the table, ordered by numeric id, each with a new reference: writes a new
+ * array the caller frees (after releasing each instance) to *out. Returns the count, or -1
+ * when out of memory. */
+long cb_table_snapshot(cb_table_t *table, cb_instance_t ***out);
+
 /* The number of instances in the table. */
 size_t cb_table_count(cb_table_t *table);
 

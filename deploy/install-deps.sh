@@ -4,7 +4,8 @@
 #   install-deps.sh build     compiler, CMake and the -dev packages of the libraries
 #   install-deps.sh runtime   the shared libraries the two binaries link, and curl
 #   install-deps.sh kafka     build + a JDK and Maven, to fetch and run Apache Kafka locally
-#   install-deps.sh test      kafka + what the tests use: kcat, Python 3, clang-format
+#   install-deps.sh test      kafka + what the tests use: kcat, Python 3, Node.js, clang-format
+#   install-deps.sh bench     kafka + what the benchmarks use: wrk, kcat
 #
 # The Dockerfile runs it too, so CI keeps the image's install steps working.
 set -euo pipefail
@@ -17,15 +18,18 @@ test=(kcat python3 python3-venv curl clang-format)
 case "${1:-}" in
 build) want=("${build[@]}") ;;
 runtime) want=("${runtime[@]}") ;;
-kafka | test)
+kafka | test | bench)
         want=("${build[@]}")
         [ "$1" = test ] && want+=("${test[@]}")
+        [ "$1" = bench ] && want+=(wrk kcat curl)
+        # the Standard Webhooks verifier the tests run is the reference JavaScript library
+        [ "$1" = test ] && ! command -v npm >/dev/null && want+=(nodejs npm)
         # Kafka needs Java 17+ and Maven; machines that have them from elsewhere keep theirs.
         command -v java >/dev/null || want+=(openjdk-17-jre-headless)
         command -v mvn >/dev/null || want+=(maven)
         ;;
 *)
-        echo "usage: install-deps.sh build|runtime|kafka|test" >&2
+        echo "usage: install-deps.sh build|runtime|kafka|test|bench" >&2
         exit 2
         ;;
 esac

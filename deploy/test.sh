@@ -11,6 +11,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=$top/build-venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$top/tests/requirements.txt"
+# and their Node.js packages (tests/integration/package.json: the Standard Webhooks verifier)
+npm ci --prefix "$top/tests/integration" --no-audit --no-fund --silent
 
 status=0
 for variant in build build-asan; do

@@ -5,12 +5,14 @@
 
 #include "cb_config.h"
 #include "cb_table.h"
+#include "instances_api.h"
 #include "produce.h"
 
 typedef struct ingest {
         const cb_config_t *cfg;
         cb_table_t *table;
         ingest_producer_t *producer;
+        ingest_admin_t *admin;
         char topic_events[256];
         char topic_instances[256];
 } ingest_t;

@@ -72,8 +72,9 @@ int ingest_instances_file_apply(ingest_t *ing, const char *path, char *errstr, s
                         continue;
                 value = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
-                if (ingest_producer_send_sync(ing->producer, ing->topic_instances, id, value,
-                                              strlen(value), err, sizeof(err))) {
+                if (ingest_producer_send_sync(ing->producer, ing->topic_instances,
+                                              RD_KAFKA_PARTITION_UA, id, value, strlen(value), NULL,
+                                              err, sizeof(err))) {
                         snprintf(errstr, errstr_size, "%s: instance %s: %s", path, id, err);
                         goto done;
                 }

@@ -37,8 +37,14 @@ static const cb_option_t options[] = {
     {"ack-timeout-ms", CB_OPT_INT, "10000", 100, 300000, 0,
      "how long a webhook waits for Kafka's acknowledgement before it gets 503"},
     {"retry-after-s", CB_OPT_INT, "5", 0, 3600, 0, "Retry-After sent with 503"},
+    {"signature-tolerance-s", CB_OPT_INT, "300", 1, 86400, 0,
+     "how far close-sig-timestamp may be from now, either way"},
     {"instances-file", CB_OPT_STR, "", 0, 0, 0,
      "JSON file of instances written to the instances topic at start-up"},
+    {"admin-user-secret", CB_OPT_STR, "", 0, 0, 1,
+     "User secret of the instances API (Authorization: User <secret>, Organization <secret>); "
+     "the API is off while unset"},
+    {"admin-org-secret", CB_OPT_STR, "", 0, 0, 1, "Organization secret of the instances API"},
     {"shutdown-timeout-ms", CB_OPT_INT, "15000", 0, 600000, 0,
      "how long SIGTERM waits for requests in flight"},
     {"log-format", CB_OPT_STR, "json", 0, 0, 0, "json or text"},
@@ -116,6 +122,11 @@ int main(int argc, char **argv)
                                         sizeof(errstr)) < 0)
                 goto fail;
 
+        ing.admin = ingest_admin_new(&ing);
+        if (!ing.admin) {
+                snprintf(errstr, sizeof(errstr), "cannot start the instances API worker");
+                goto fail;
+        }
         hconf = (cb_http_conf_t){
             .bind = cb_config_str(cfg, "http-bind"),
             .port = (int)cb_config_int(cfg, "http-port"),
@@ -137,6 +148,8 @@ int main(int argc, char **argv)
         /* Stop taking requests, answer every one in flight, then close. */
         shutdown_ms = (int)cb_config_int(cfg, "shutdown-timeout-ms");
         cb_http_quiesce(http);
+        ingest_admin_destroy(ing.admin); /* answers what is queued; its writes are flushed */
+        ing.admin = NULL;
         ingest_producer_drain(ing.producer, shutdown_ms);
         if (cb_http_drain(http, 2000))
                 cb_log_warn("requests still open at shutdown");
@@ -148,6 +161,7 @@ fail:
         exit_code = 1;
 out:
         cb_http_stop(http);
+        ingest_admin_destroy(ing.admin);
         cb_table_destroy(ing.table);
         ingest_producer_destroy(ing.producer);
         cb_config_destroy(cfg);

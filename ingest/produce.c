@@ -8,9 +8,11 @@
 #include "cb_envelope.h"
 #include "cb_kafka.h"
 #include "cb_log.h"
+#include "cb_metrics.h"
 
 struct ingest_producer {
         const cb_config_t *cfg;
+        cb_metric_family_t *produced; /* envelopes by result */
         rd_kafka_t *rk;
         pthread_t thread;
         volatile int run;
@@ -35,6 +37,7 @@ typedef struct sync_wait {
         pthread_cond_t cond;
         int done;
         rd_kafka_resp_err_t err;
+        int64_t offset;
 } sync_wait_t;
 
 static void batch_finish(batch_t *b)
@@ -77,6 +80,8 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
                 cb_log_warn("produce to %s failed: %s", rd_kafka_topic_name(rkm->rkt),
                             rd_kafka_err2str(rkm->err));
         if (*kind == OP_BATCH) {
+                cb_metrics_add(((batch_t *)kind)->p->produced,
+                               rkm->err ? "result=\"failed\"" : "result=\"acknowledged\"", 1);
                 batch_done((batch_t *)kind, 1, rkm->err != 0);
                 return;
         }
@@ -84,6 +89,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
         pthread_mutex_lock(&sw->mtx);
         sw->done = 1;
         sw->err = rkm->err;
+        sw->offset = rkm->offset;
         pthread_cond_signal(&sw->cond);
         pthread_mutex_unlock(&sw->mtx);
 }
@@ -127,6 +133,9 @@ ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, siz
                 return NULL;
         }
         p->cfg = cfg;
+        p->produced =
+            cb_metrics_family("closebridge_envelopes_total",
+                              "envelopes produced to Kafka, by result", CB_METRIC_COUNTER);
         snprintf(timeout, sizeof(timeout), "%ld", cb_config_int(cfg, "ack-timeout-ms"));
         conf = cb_kafka_conf_new(cfg, defaults, errstr, errstr_size);
         if (!conf)
@@ -220,6 +229,7 @@ void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *
                         /* No report will come for this record or the ones not sent. */
                         rd_kafka_headers_destroy(headers);
                         cb_log_warn("produce to %s refused: %s", topic, rd_kafka_err2str(err));
+                        cb_metrics_add(p->produced, "result=\"refused\"", (double)(n - i));
                         batch_done(b, (int)(n - i) + 1, 1);
                         return;
                 }
@@ -227,8 +237,9 @@ void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *
         batch_done(b, 1, 0);
 }
 
-int ingest_producer_send_sync(ingest_producer_t *p, const char *topic, const char *key,
-                              const char *value, size_t len, char *errstr, size_t errstr_size)
+int ingest_producer_send_sync(ingest_producer_t *p, const char *topic, int32_t partition,
+                              const char *key, const char *value, size_t len, int64_t *offset,
+                              char *errstr, size_t errstr_size)
 {
         sync_wait_t sw = {.kind = OP_SYNC};
         rd_kafka_resp_err_t err;
@@ -236,10 +247,10 @@ int ingest_producer_send_sync(ingest_producer_t *p, const char *topic, const cha
 
         pthread_mutex_init(&sw.mtx, NULL);
         pthread_cond_init(&sw.cond, NULL);
-        err = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
-                                RD_KAFKA_V_VALUE((void *)value, value ? len : 0),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&sw),
-                                RD_KAFKA_V_END);
+        err = rd_kafka_producev(
+            p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+            RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE((void *)value, value ? len : 0),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&sw), RD_KAFKA_V_END);
         if (err) {
                 snprintf(errstr, errstr_size, "produce to %s: %s", topic, rd_kafka_err2str(err));
                 ret = -1;

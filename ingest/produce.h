@@ -27,10 +27,13 @@ rd_kafka_t *ingest_producer_rk(ingest_producer_t *p);
 void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *topic,
                           const char *key, json_object *const *envs, size_t n);
 
-/* Produces one record (value NULL = tombstone) and waits for its acknowledgement, up to
- * ack-timeout-ms. Returns 0, or -1 with errstr set. */
-int ingest_producer_send_sync(ingest_producer_t *p, const char *topic, const char *key,
-                              const char *value, size_t len, char *errstr, size_t errstr_size);
+/* Produces one record (value NULL = tombstone) to partition (RD_KAFKA_PARTITION_UA: by key)
+ * and waits for its acknowledgement, up to ack-timeout-ms. Blocks: never call it on an HTTP
+ * thread. Writes the record's offset to *offset when offset is not NULL.
+ * Returns 0, or -1 with errstr set. */
+int ingest_producer_send_sync(ingest_producer_t *p, const char *topic, int32_t partition,
+                              const char *key, const char *value, size_t len, int64_t *offset,
+                              char *errstr, size_t errstr_size);
 
 /* 1 once librdkafka reported a fatal error (the producer cannot go on), else 0. */
 int ingest_producer_fatal(ingest_producer_t *p);

@@ -1,93 +1,315 @@
 #include "deliver.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <curl/curl.h>
+#include <sys/socket.h>
+#include <time.h>
 
-struct publish_deliverer {
-        CURL *curl;
-        long timeout_ms;
-        char *user_agent;
+#include "retry.h"
+
+#define IDLE_HANDLES 512
+
+struct publish_engine {
+        publish_engine_conf_t conf;
+        char *user_agent, *proxy;
+        CURLM *multi;
+        pthread_t thread;
+        int started;
+        pthread_mutex_t mtx; /* guards the two lists, pending and stop */
+        publish_job_t *submitted, *submitted_tail;
+        publish_job_t *done, *done_tail;
+        size_t pending;
+        int stop;
+        /* engine thread only */
+        publish_job_t *active; /* in flight */
+        CURL *idle[IDLE_HANDLES];
+        size_t nidle;
 };
 
-/* Reads and drops the receiver's answer. */
-static size_t discard(char *ptr, size_t size, size_t nmemb, void *userdata)
+int64_t publish_now_ms(void)
 {
-        (void)ptr;
-        (void)userdata;
-        return size * nmemb;
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-publish_deliverer_t *publish_deliverer_new(long timeout_ms, const char *user_agent)
+void publish_job_free(publish_job_t *job)
 {
-        publish_deliverer_t *d = calloc(1, sizeof(*d));
-
-        if (!d)
-                return NULL;
-        d->curl = curl_easy_init();
-        if (!d->curl) {
-                free(d);
-                return NULL;
-        }
-        d->timeout_ms = timeout_ms;
-        d->user_agent = user_agent ? strdup(user_agent) : NULL;
-        return d;
-}
-
-void publish_deliverer_destroy(publish_deliverer_t *d)
-{
-        if (!d)
+        if (!job)
                 return;
-        curl_easy_cleanup(d->curl);
-        free(d->user_agent);
-        free(d);
+        free(job->url);
+        free(job->body);
+        curl_slist_free_all(job->headers);
+        free(job);
 }
 
-long publish_deliver(publish_deliverer_t *d, const char *url, const char *const *headers, size_t n,
-                     const char *body, size_t len, char *errstr, size_t errstr_size)
+/* Keeps the first bytes of the answer; reads and drops the rest. */
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-        struct curl_slist *list = NULL, *tmp;
-        CURL *c = d->curl;
-        CURLcode rc;
-        long status = -1;
-        size_t i;
+        publish_job_t *job = userdata;
+        size_t n = size * nmemb, room = PUBLISH_RESPONSE_CAP - 1 - job->response_len;
 
-        for (i = 0; i < n; i++) {
-                tmp = curl_slist_append(list, headers[i]);
-                if (!tmp) {
-                        snprintf(errstr, errstr_size, "out of memory");
-                        goto done;
-                }
-                list = tmp;
+        if (room) {
+                if (n < room)
+                        room = n;
+                memcpy(job->response + job->response_len, ptr, room);
+                job->response_len += room;
+                job->response[job->response_len] = '\0';
         }
-        /* "Expect: 100-continue" would cost a round trip on larger bodies. */
-        tmp = curl_slist_append(list, "Expect:");
-        if (tmp)
-                list = tmp;
+        return n;
+}
+
+/* Every connection's address passes the SSRF policy before it is dialled. */
+static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+        publish_job_t *job = clientp;
+
+        (void)purpose;
+        if (job->ssrf && !publish_ssrf_allowed(job->ssrf, &addr->addr)) {
+                job->refused = 1;
+                return CURL_SOCKET_BAD;
+        }
+        return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+static void push_done(publish_engine_t *e, publish_job_t *job)
+{
+        pthread_mutex_lock(&e->mtx);
+        job->next = NULL;
+        if (e->done_tail)
+                e->done_tail->next = job;
+        else
+                e->done = job;
+        e->done_tail = job;
+        pthread_mutex_unlock(&e->mtx);
+}
+
+/* Fills job's results from its finished transfer and hands it back. */
+static void finish(publish_engine_t *e, publish_job_t *job, CURLcode rc)
+{
+        struct curl_header *h;
+
+        job->duration_ms = publish_now_ms() - job->started_ms;
+        if (rc == CURLE_OK) {
+                curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &job->status);
+                if (curl_easy_header(job->easy, "Retry-After", 0, CURLH_HEADER, -1, &h) ==
+                    CURLHE_OK)
+                        job->retry_after_s = publish_retry_after_parse(h->value, time(NULL));
+        } else {
+                job->status = -1;
+                if (job->refused)
+                        snprintf(job->error, sizeof(job->error),
+                                 "the callback's address is not allowed (SSRF guard)");
+                else if (!job->error[0])
+                        snprintf(job->error, sizeof(job->error), "%s", curl_easy_strerror(rc));
+        }
+        curl_multi_remove_handle(e->multi, job->easy);
+        if (e->nidle < IDLE_HANDLES)
+                e->idle[e->nidle++] = job->easy;
+        else
+                curl_easy_cleanup(job->easy);
+        job->easy = NULL;
+        if (job->active_prev)
+                job->active_prev->active_next = job->active_next;
+        else
+                e->active = job->active_next;
+        if (job->active_next)
+                job->active_next->active_prev = job->active_prev;
+        push_done(e, job);
+}
+
+/* Starts job's transfer; a job that cannot start is handed back failed. */
+static void start(publish_engine_t *e, publish_job_t *job)
+{
+        CURL *c = e->nidle ? e->idle[--e->nidle] : curl_easy_init();
+
+        job->status = -1;
+        job->retry_after_s = -1;
+        job->refused = 0;
+        job->error[0] = '\0';
+        job->response_len = 0;
+        job->response[0] = '\0';
+        job->ssrf = e->conf.ssrf;
+        job->started_ms = publish_now_ms();
+        job->easy = c;
+        if (!c) {
+                snprintf(job->error, sizeof(job->error), "out of memory");
+                push_done(e, job);
+                return;
+        }
         curl_easy_reset(c);
-        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_URL, job->url);
         curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, d->timeout_ms);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, job->body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->len);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, job->headers);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, e->conf.timeout_ms);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                         d->timeout_ms < 5000 ? d->timeout_ms : 5000L);
+                         e->conf.timeout_ms < 5000 ? e->conf.timeout_ms : 5000L);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(c, CURLOPT_PROXY, "");
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-        if (d->user_agent)
-                curl_easy_setopt(c, CURLOPT_USERAGENT, d->user_agent);
-        rc = curl_easy_perform(c);
-        if (rc != CURLE_OK) {
-                snprintf(errstr, errstr_size, "%s", curl_easy_strerror(rc));
-                goto done;
+        curl_easy_setopt(c, CURLOPT_PROXY, e->proxy);
+        /* over TLS, wait for HTTP/2 multiplexing rather than open more connections; plain
+           http is HTTP/1.1, where waiting would queue attempts behind slow ones */
+        curl_easy_setopt(c, CURLOPT_PIPEWAIT, strncmp(job->url, "https:", 6) ? 0L : 1L);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, job);
+        curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+        curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, job);
+        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, job->error);
+        curl_easy_setopt(c, CURLOPT_PRIVATE, job);
+        if (e->user_agent)
+                curl_easy_setopt(c, CURLOPT_USERAGENT, e->user_agent);
+        job->active_prev = NULL;
+        job->active_next = e->active;
+        if (e->active)
+                e->active->active_prev = job;
+        e->active = job;
+        if (curl_multi_add_handle(e->multi, c) != CURLM_OK) {
+                snprintf(job->error, sizeof(job->error), "cannot start the transfer");
+                /* finish removes it from the multi handle, which it never joined: harmless */
+                finish(e, job, CURLE_FAILED_INIT);
         }
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-done:
-        curl_slist_free_all(list);
-        return status;
+}
+
+static void *engine_main(void *arg)
+{
+        publish_engine_t *e = arg;
+        publish_job_t *jobs, *job, *next;
+        CURLMsg *msg;
+        int running, left, stop;
+
+        for (;;) {
+                pthread_mutex_lock(&e->mtx);
+                jobs = e->submitted;
+                e->submitted = e->submitted_tail = NULL;
+                stop = e->stop;
+                pthread_mutex_unlock(&e->mtx);
+                for (job = jobs; job; job = next) {
+                        next = job->next;
+                        job->next = NULL;
+                        start(e, job);
+                }
+                if (stop)
+                        break;
+                curl_multi_perform(e->multi, &running);
+                while ((msg = curl_multi_info_read(e->multi, &left))) {
+                        if (msg->msg != CURLMSG_DONE)
+                                continue;
+                        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job);
+                        finish(e, job, msg->data.result);
+                }
+                curl_multi_poll(e->multi, NULL, 0, 1000, NULL);
+        }
+        /* What is still in flight is abandoned: it comes back failed. */
+        while (e->active) {
+                job = e->active;
+                snprintf(job->error, sizeof(job->error), "abandoned at shutdown");
+                finish(e, job, CURLE_ABORTED_BY_CALLBACK);
+        }
+        return NULL;
+}
+
+publish_engine_t *publish_engine_new(const publish_engine_conf_t *conf)
+{
+        publish_engine_t *e = calloc(1, sizeof(*e));
+
+        if (!e)
+                return NULL;
+        e->conf = *conf;
+        e->user_agent = conf->user_agent ? strdup(conf->user_agent) : NULL;
+        e->proxy = strdup(conf->proxy ? conf->proxy : "");
+        e->multi = curl_multi_init();
+        pthread_mutex_init(&e->mtx, NULL);
+        if (!e->proxy || !e->multi)
+                goto fail;
+        curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conf->max_host_connections);
+        curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, conf->max_total_connections);
+        curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, conf->max_total_connections);
+        if (pthread_create(&e->thread, NULL, engine_main, e))
+                goto fail;
+        e->started = 1;
+        return e;
+fail:
+        publish_engine_destroy(e);
+        return NULL;
+}
+
+void publish_engine_stop(publish_engine_t *e)
+{
+        if (!e || !e->started)
+                return;
+        pthread_mutex_lock(&e->mtx);
+        e->stop = 1;
+        pthread_mutex_unlock(&e->mtx);
+        curl_multi_wakeup(e->multi);
+        pthread_join(e->thread, NULL);
+        e->started = 0;
+}
+
+void publish_engine_destroy(publish_engine_t *e)
+{
+        publish_job_t *job;
+
+        if (!e)
+                return;
+        publish_engine_stop(e);
+        /* what was never collected, and what was submitted after the thread ended */
+        for (int round = 0; round < 2; round++) {
+                publish_job_t *next;
+                job = round ? e->submitted : publish_engine_results(e);
+                for (; job; job = next) {
+                        next = job->next;
+                        publish_job_free(job);
+                }
+        }
+        while (e->nidle)
+                curl_easy_cleanup(e->idle[--e->nidle]);
+        if (e->multi)
+                curl_multi_cleanup(e->multi);
+        pthread_mutex_destroy(&e->mtx);
+        free(e->user_agent);
+        free(e->proxy);
+        free(e);
+}
+
+void publish_engine_submit(publish_engine_t *e, publish_job_t *job)
+{
+        job->next = NULL;
+        pthread_mutex_lock(&e->mtx);
+        if (e->submitted_tail)
+                e->submitted_tail->next = job;
+        else
+                e->submitted = job;
+        e->submitted_tail = job;
+        e->pending++;
+        pthread_mutex_unlock(&e->mtx);
+        curl_multi_wakeup(e->multi);
+}
+
+publish_job_t *publish_engine_results(publish_engine_t *e)
+{
+        publish_job_t *jobs, *job;
+
+        pthread_mutex_lock(&e->mtx);
+        jobs = e->done;
+        e->done = e->done_tail = NULL;
+        for (job = jobs; job; job = job->next)
+                e->pending--;
+        pthread_mutex_unlock(&e->mtx);
+        return jobs;
+}
+
+size_t publish_engine_pending(publish_engine_t *e)
+{
+        size_t n;
+
+        pthread_mutex_lock(&e->mtx);
+        n = e->pending;
+        pthread_mutex_unlock(&e->mtx);
+        return n;
 }

@@ -1,27 +1,81 @@
-/* publish deliver: one HTTP POST of a callback body (libcurl).
+/* publish deliver: the delivery engine. One thread of its own drives a libcurl multi handle
+ * with many attempts in flight; connections are kept alive and shared per host, HTTP/2 is used
+ * where the receiver offers it (over TLS), redirects are never followed, only http and https
+ * are spoken, no proxy is taken from the environment, the address actually dialled must pass
+ * the SSRF policy, and the answer's body is read up to a small cap.
  *
- * Redirects are never followed, only http and https are spoken, no proxy is taken from the
- * environment, the response body is read and dropped, and each attempt has a time limit.
- * A deliverer belongs to one thread; its connection is kept alive between attempts. */
+ * Threads: any one thread submits jobs and collects results; the engine's thread owns every
+ * libcurl handle. Jobs cross over in two mutex-guarded lists; submitting wakes the engine. */
 #ifndef PUBLISH_DELIVER_H
 #define PUBLISH_DELIVER_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <curl/curl.h>
 
-typedef struct publish_deliverer publish_deliverer_t;
+#include "ssrf.h"
 
-/* Creates a deliverer whose attempts last at most timeout_ms. Returns NULL on OOM. */
-publish_deliverer_t *publish_deliverer_new(long timeout_ms, const char *user_agent);
-void publish_deliverer_destroy(publish_deliverer_t *d);
+#define PUBLISH_RESPONSE_CAP 256
 
-/* A request header, "Name: value". */
-typedef struct publish_header {
-        const char *line;
-} publish_header_t;
+/* One attempt: what to send, then how it went. */
+typedef struct publish_job {
+        struct publish_job *next;
+        /* in: owned by the job, freed by publish_job_free */
+        char *url;
+        char *body;
+        size_t len;
+        struct curl_slist *headers;
+        void *opaque; /* the submitter's, untouched */
+        /* out */
+        long status;        /* HTTP status, or -1 for a transport error */
+        int refused;        /* the SSRF policy refused the address */
+        long retry_after_s; /* from Retry-After, or -1 */
+        int64_t duration_ms;
+        char error[CURL_ERROR_SIZE];
+        char response[PUBLISH_RESPONSE_CAP]; /* first bytes of the answer, NUL-terminated */
+        size_t response_len;
+        /* the engine's */
+        CURL *easy;
+        int64_t started_ms;
+        const publish_ssrf_t *ssrf;
+        struct publish_job *active_prev, *active_next;
+} publish_job_t;
 
-/* POSTs body[0..len) to url with headers[0..n). Returns the HTTP status (any, 2xx is success),
- * or -1 for a transport error (refused, timed out, bad URL) with errstr set. Borrows all. */
-long publish_deliver(publish_deliverer_t *d, const char *url, const char *const *headers, size_t n,
-                     const char *body, size_t len, char *errstr, size_t errstr_size);
+/* Frees a job and what it owns. NULL is a no-op. */
+void publish_job_free(publish_job_t *job);
+
+typedef struct publish_engine_conf {
+        long timeout_ms;           /* per attempt, connection included */
+        long max_host_connections; /* per destination */
+        long max_total_connections;
+        const char *user_agent;
+        const char *proxy;          /* "" for none */
+        const publish_ssrf_t *ssrf; /* borrowed for the engine's life */
+} publish_engine_conf_t;
+
+typedef struct publish_engine publish_engine_t;
+
+/* Starts the engine's thread. Copies conf's strings. Returns NULL on failure. */
+publish_engine_t *publish_engine_new(const publish_engine_conf_t *conf);
+
+/* Stops the thread; attempts still in flight are abandoned and come back from
+ * publish_engine_results with status -1. Frees nothing the caller has not collected: call
+ * publish_engine_results after it and free those jobs. */
+void publish_engine_stop(publish_engine_t *e);
+
+/* Frees a stopped engine. NULL is a no-op. */
+void publish_engine_destroy(publish_engine_t *e);
+
+/* Hands job over (the engine owns it until it comes back from publish_engine_results). */
+void publish_engine_submit(publish_engine_t *e, publish_job_t *job);
+
+/* Takes every finished job, oldest first, as a list the caller owns; NULL when none. */
+publish_job_t *publish_engine_results(publish_engine_t *e);
+
+/* Jobs submitted and not yet collected. */
+size_t publish_engine_pending(publish_engine_t *e);
+
+/* Milliseconds since the epoch (CLOCK_REALTIME). */
+int64_t publish_now_ms(void);
 
 #endif

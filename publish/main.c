@@ -2,12 +2,15 @@
  *
  * Threads and what each may touch:
  * - main: parses configuration, wires the parts, then runs the consumer loop
- *   (publish_consume_loop): the only thread that touches the consumer's messages and the
- *   deliverer's libcurl handle. SIGTERM/SIGINT only clear `run`.
- * - libmicrohttpd's thread: serves /healthz and /readyz; reads the table's loaded flag.
+ *   (publish_consume_loop): the only thread that touches the consumer, the producer, the
+ *   offsets, breakers and ordering state. Rebalance callbacks and the producer's delivery
+ *   reports run on it too, inside rd_kafka_consumer_poll and rd_kafka_poll.
+ *   SIGTERM/SIGINT only clear `run`.
+ * - the delivery engine's thread (deliver.c): owns every libcurl handle; jobs cross over in
+ *   mutex-guarded lists.
+ * - libmicrohttpd's thread: serves /healthz, /readyz and /metrics.
  * - the instances table's thread: the only writer of the table.
- * librdkafka's own threads touch nothing of ours; the rebalance callback runs on main, inside
- * rd_kafka_consumer_poll. */
+ * librdkafka's own threads touch nothing of ours. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +18,10 @@
 #include <curl/curl.h>
 
 #include "cb_config.h"
-#include "cb_main.h"
 #include "cb_http.h"
 #include "cb_kafka.h"
 #include "cb_log.h"
+#include "cb_main.h"
 #include "cb_table.h"
 #include "consume.h"
 #include "deliver.h"
@@ -39,9 +42,22 @@ static const cb_option_t options[] = {
      "Kafka consumer group shared by every publish replica"},
     {"delivery-timeout-ms", CB_OPT_INT, "15000", 100, 300000, 0,
      "time limit of one delivery attempt"},
-    {"retry-initial-ms", CB_OPT_INT, "1000", 1, 3600000, 0,
-     "pause after a first failed attempt; doubles after each failure"},
-    {"retry-max-ms", CB_OPT_INT, "30000", 1, 3600000, 0, "longest pause between attempts"},
+    {"max-in-flight", CB_OPT_INT, "256", 1, 100000, 0, "delivery attempts in flight at most"},
+    {"max-host-connections", CB_OPT_INT, "32", 1, 10000, 0,
+     "connections to one destination at most"},
+    {"retry-schedule", CB_OPT_STR, "5s,5m,30m,2h,5h,10h,10h", 0, 0, 0,
+     "delays of the retry ladder, one retry topic each; after the last, the dead-letter topic"},
+    {"retry-after-max-s", CB_OPT_INT, "86400", 0, 31536000, 0,
+     "a receiver's Retry-After moves the next attempt later, by at most this"},
+    {"breaker-threshold", CB_OPT_INT, "5", 0, 100000, 0,
+     "failures in a row that open a destination's circuit breaker (0: never)"},
+    {"breaker-cooldown-ms", CB_OPT_INT, "30000", 1, 86400000, 0,
+     "how long an open breaker skips attempts before one probe goes through"},
+    {"allow-private-targets", CB_OPT_STR, "", 0, 0, 0,
+     "CIDRs callbacks may reach although not public (e.g. \"127.0.0.0/8,::1/128\"); "
+     "loopback, private and link-local addresses are refused otherwise"},
+    {"delivery-proxy", CB_OPT_STR, "", 0, 0, 0,
+     "HTTP proxy for callbacks (none by default; the environment's is never used)"},
     {"log-format", CB_OPT_STR, "json", 0, 0, 0, "json or text"},
     {"log-level", CB_OPT_STR, "info", 0, 0, 0, "debug, info, warn or error"},
     CB_KAFKA_OPTIONS,
@@ -51,19 +67,67 @@ static void route(void *opaque, cb_http_req_t *req)
 {
         publish_t *pub = opaque;
 
-        if (!cb_http_serve_health(req, cb_table_loaded(pub->table), "loading instances"))
+        if (!cb_http_serve_ops(req, cb_table_loaded(pub->table), "loading instances"))
                 cb_http_respond_error(req, 404, "no such path");
+}
+
+/* Builds what the consumer loop needs besides Kafka. Returns 0 or -1 with errstr set. */
+static int setup(publish_t *pub, char *errstr, size_t errstr_size)
+{
+        const cb_config_t *cfg = pub->cfg;
+        char ua[64];
+        publish_engine_conf_t econf;
+
+        if (publish_ladder_parse(cb_config_str(cfg, "retry-schedule"), &pub->ladder, errstr,
+                                 errstr_size))
+                return -1;
+        pub->ssrf =
+            publish_ssrf_new(cb_config_str(cfg, "allow-private-targets"), errstr, errstr_size);
+        if (!pub->ssrf)
+                return -1;
+        pub->breakers = publish_breakers_new((int)cb_config_int(cfg, "breaker-threshold"),
+                                             cb_config_int(cfg, "breaker-cooldown-ms"));
+        snprintf(ua, sizeof(ua), "closebridge/%s", CB_VERSION);
+        econf = (publish_engine_conf_t){
+            .timeout_ms = cb_config_int(cfg, "delivery-timeout-ms"),
+            .max_host_connections = cb_config_int(cfg, "max-host-connections"),
+            .max_total_connections = cb_config_int(cfg, "max-in-flight"),
+            .user_agent = ua,
+            .proxy = cb_config_str(cfg, "delivery-proxy"),
+            .ssrf = pub->ssrf,
+        };
+        pub->engine = publish_engine_new(&econf);
+        if (!pub->breakers || !pub->engine) {
+                snprintf(errstr, errstr_size, "cannot start the delivery engine");
+                return -1;
+        }
+        pub->m_deliveries = cb_metrics_family(
+            "closebridge_deliveries_total",
+            "envelopes by what their attempt led to: delivered, retry, dead, skipped, "
+            "breaker-open",
+            CB_METRIC_COUNTER);
+        pub->m_attempts = cb_metrics_family("closebridge_delivery_attempts_total",
+                                            "delivery attempts by result: 2xx, 4xx, 5xx, error",
+                                            CB_METRIC_COUNTER);
+        pub->m_in_flight = cb_metrics_family("closebridge_deliveries_in_flight",
+                                             "delivery attempts in flight", CB_METRIC_GAUGE);
+        pub->m_breakers =
+            cb_metrics_family("closebridge_circuit_breakers_open",
+                              "destinations whose circuit breaker is open", CB_METRIC_GAUGE);
+        return 0;
 }
 
 int main(int argc, char **argv)
 {
-        static const char *version = CB_VERSION;
-        char errstr[512], ua[64];
+        char errstr[512], names[PUBLISH_LADDER_MAX + 5][PUBLISH_TOPIC_MAX];
+        int compact[PUBLISH_LADDER_MAX + 5];
+        cb_topic_spec_t topics[PUBLISH_LADDER_MAX + 5];
         cb_config_t *cfg =
-            cb_config_new("publish", version, options, sizeof(options) / sizeof(options[0]));
+            cb_config_new("publish", CB_VERSION, options, sizeof(options) / sizeof(options[0]));
         publish_t pub;
         cb_http_t *http = NULL;
         cb_http_conf_t hconf;
+        size_t n, i;
         int rc, exit_code = 0;
 
         memset(&pub, 0, sizeof(pub));
@@ -78,24 +142,22 @@ int main(int argc, char **argv)
         pub.run = &run;
         cb_kafka_topic(cfg, CB_TOPIC_EVENTS, pub.topic_events, sizeof(pub.topic_events));
         cb_kafka_topic(cfg, CB_TOPIC_INSTANCES, pub.topic_instances, sizeof(pub.topic_instances));
+        cb_kafka_topic(cfg, CB_TOPIC_DLQ, pub.topic_dlq, sizeof(pub.topic_dlq));
+        cb_kafka_topic(cfg, CB_TOPIC_DELIVERIES, pub.topic_deliveries,
+                       sizeof(pub.topic_deliveries));
         signal(SIGTERM, on_signal);
         signal(SIGINT, on_signal);
         signal(SIGPIPE, SIG_IGN);
         curl_global_init(CURL_GLOBAL_DEFAULT);
 
-        snprintf(ua, sizeof(ua), "closebridge/%s", version);
-        pub.deliverer = publish_deliverer_new(cb_config_int(cfg, "delivery-timeout-ms"), ua);
-        if (!pub.deliverer) {
-                snprintf(errstr, sizeof(errstr), "out of memory");
+        if (setup(&pub, errstr, sizeof(errstr)) ||
+            publish_consumer_new(&pub, errstr, sizeof(errstr)))
                 goto fail;
-        }
-        if (publish_consumer_new(&pub, errstr, sizeof(errstr)))
+        n = publish_topics(&pub, names, compact);
+        for (i = 0; i < n; i++)
+                topics[i] = (cb_topic_spec_t){names[i], compact[i]};
+        if (cb_kafka_ensure_topics(pub.prk, cfg, topics, n, errstr, sizeof(errstr)))
                 goto fail;
-        {
-                const cb_topic_spec_t topics[] = {{pub.topic_events, 0}, {pub.topic_instances, 1}};
-                if (cb_kafka_ensure_topics(pub.rk, cfg, topics, 2, errstr, sizeof(errstr)))
-                        goto fail;
-        }
         pub.table = cb_table_new(cfg, pub.topic_instances, errstr, sizeof(errstr));
         if (!pub.table)
                 goto fail;
@@ -116,21 +178,24 @@ int main(int argc, char **argv)
                 snprintf(errstr, sizeof(errstr), "the instances table did not load in time");
                 goto fail;
         }
-        cb_log_info("consuming %s as group %s; health on %s:%d", pub.topic_events,
-                    cb_config_str(cfg, "group-id"), hconf.bind, hconf.port);
-        publish_consume_loop(&pub);
-        cb_log_info("shutting down");
+        cb_log_info("consuming %s and %zu retry topics as group %s; health on %s:%d",
+                    pub.topic_events, n - 4, cb_config_str(cfg, "group-id"), hconf.bind,
+                    hconf.port);
+        if (publish_consume_loop(&pub))
+                exit_code = 1;
         goto out;
 fail:
         cb_log_error("%s", errstr);
         exit_code = 1;
 out:
         publish_consumer_close(&pub);
+        publish_engine_destroy(pub.engine);
         if (http)
                 cb_http_quiesce(http);
         cb_http_stop(http);
         cb_table_destroy(pub.table);
-        publish_deliverer_destroy(pub.deliverer);
+        publish_breakers_destroy(pub.breakers);
+        publish_ssrf_destroy(pub.ssrf);
         curl_global_cleanup();
         cb_config_destroy(cfg);
         cb_log_info("stopped");

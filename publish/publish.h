@@ -1,22 +1,41 @@
-/* publish: what every part of the publish process shares. Built once in main.c. */
+/* publish: what every part of the publish process shares. Built once in main.c; the consumer
+ * loop's thread is the only one that touches it after start-up. */
 #ifndef PUBLISH_H
 #define PUBLISH_H
 
 #include <signal.h>
 #include <librdkafka/rdkafka.h>
 
+#include "breaker.h"
 #include "cb_config.h"
+#include "cb_metrics.h"
 #include "cb_table.h"
 #include "deliver.h"
+#include "offsets.h"
+#include "retry.h"
+#include "ssrf.h"
 
-typedef struct publish {
+#define PUBLISH_TOPIC_MAX 256
+
+typedef struct publish publish_t;
+
+struct publish {
         const cb_config_t *cfg;
         cb_table_t *table;
-        rd_kafka_t *rk;                 /* the consumer group member */
-        publish_deliverer_t *deliverer; /* used by the consumer loop's thread only */
-        char topic_events[256];
-        char topic_instances[256];
-        volatile sig_atomic_t *run; /* cleared by SIGTERM/SIGINT */
-} publish_t;
+        rd_kafka_t *rk;           /* the consumer group member */
+        rd_kafka_t *prk;          /* the producer for retry, dead-letter and attempts topics */
+        publish_engine_t *engine; /* the deliveries in flight */
+        publish_ssrf_t *ssrf;
+        publish_breakers_t *breakers;
+        publish_offsets_t *offsets;
+        publish_ladder_t ladder;
+        char topic_events[PUBLISH_TOPIC_MAX];
+        char topic_instances[PUBLISH_TOPIC_MAX];
+        char topic_dlq[PUBLISH_TOPIC_MAX];
+        char topic_deliveries[PUBLISH_TOPIC_MAX];
+        volatile sig_atomic_t *run;  /* cleared by SIGTERM/SIGINT */
+        struct publish_state *state; /* the consumer loop's own (consume.c) */
+        cb_metric_family_t *m_deliveries, *m_attempts, *m_in_flight, *m_breakers;
+};
 
 #endif

@@ -28,7 +28,7 @@ static void on_request(void *opaque, cb_http_req_t *req)
         size_t len, i;
 
         (void)opaque;
-        if (cb_http_serve_health(req, 1, ""))
+        if (cb_http_serve_ops(req, 1, ""))
                 return;
         body = cb_http_req_body(req, &len);
         printf("--- %s %s\n", cb_http_req_method(req), cb_http_req_path(req));

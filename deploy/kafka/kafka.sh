@@ -57,7 +57,9 @@ start() {
         if [ ! -f "$dir/data/meta.properties" ]; then
                 local cid
                 cid=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
-                java "${jopts[@]}" -cp "$libs/*" kafka.tools.StorageTool format -t "$cid" \
+                # (a cluster id may start with "-": it goes as --cluster-id=ID, never as a
+                # separate argument that argparse would take for an option)
+                java "${jopts[@]}" -cp "$libs/*" kafka.tools.StorageTool format "--cluster-id=$cid" \
                         -c "$dir/server.properties" >"$dir/logs/format.out" 2>&1 ||
                         { cat "$dir/logs/format.out" >&2; die "format failed"; }
         fi

@@ -79,13 +79,15 @@ def request(method, url, body=None, headers=None, timeout=30):
 
 
 class Receiver:
-    """A callback receiver on loopback that records every request. `plan(event_id)` decides the
-    status to answer for each attempt (default 200)."""
+    """A callback receiver on loopback that records every request. `plan(event_id, attempt)`
+    decides the answer to each attempt: a status, or (status, {headers}) (default 200).
+    `gate(event_id, path)`, when set, runs before answering and may block (a slow receiver)."""
 
     def __init__(self):
         self.requests = []
         self.lock = threading.Lock()
         self.plan = lambda event_id, attempt: 200
+        self.gate = None
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -94,12 +96,18 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 event_id = self.headers.get("webhook-id")
+                if receiver.gate:
+                    receiver.gate(event_id, self.path)
                 with receiver.lock:
                     attempt = 1 + sum(1 for r in receiver.requests if r["id"] == event_id)
-                    status = receiver.plan(event_id, attempt)
+                    answer = receiver.plan(event_id, attempt)
+                    status, headers = answer if isinstance(answer, tuple) else (answer, {})
                     receiver.requests.append({"id": event_id, "headers": dict(self.headers),
-                                              "body": body, "status": status, "path": self.path})
+                                              "body": body, "status": status, "path": self.path,
+                                              "at": time.monotonic()})
                 self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -107,6 +115,7 @@ class Receiver:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/callback"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -209,8 +218,9 @@ class Bridge:
         # that at the broker's minimum so tests that kill publish do not wait 45 s.
         group_env = {"KAFKA_SESSION_TIMEOUT_MS": "6000", "KAFKA_HEARTBEAT_INTERVAL_MS": "1000"}
         s = Service(self.work, "publish", ["--group-id", self.group,
-                                           "--retry-initial-ms", "100",
-                                           "--retry-max-ms", "500"] + list(args),
+                                           "--retry-schedule", "1s,1s,2s",
+                                           "--allow-private-targets", "127.0.0.0/8,::1/128"]
+                    + list(args),
                     dict(self.env, **group_env, **(env or {})))
         self.services.append(s)
         return s
@@ -224,6 +234,17 @@ class Bridge:
                 print(f"----- {s.log_path}\n{s.logs()}")
         if not failed:
             shutil.rmtree(self.work, ignore_errors=True)
+
+
+def verify_standard_webhooks(items):
+    """Checks (secret, headers, body) items with the reference Standard Webhooks library (npm
+    standardwebhooks, run by Node); returns one "ok" or "fail: ..." per item."""
+    lines = "".join(json.dumps({"secret": s, "headers": h, "body": b.decode()}) + "\n"
+                    for s, h, b in items)
+    out = subprocess.run(["node", os.path.join(SOURCE, "tests", "integration",
+                                               "verify_standardwebhooks.js")],
+                         input=lines.encode(), capture_output=True, check=True, timeout=60)
+    return out.stdout.decode().splitlines()
 
 
 def kcat_read(broker, topic):

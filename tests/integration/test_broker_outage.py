@@ -1,63 +1,183 @@
-"""A webhook sent while the broker is down gets 503 with Retry-After within the configured
-acknowledgement time-out, never a 2xx; once the broker is back the same webhook is accepted and
-its envelope is on the topic. Uses a broker of its own, so stopping it disturbs no other test."""
+"""Acknowledgements that never lie, with the broker going away. Uses a broker of its own, so
+stopping it disturbs no other test.
+- A webhook sent while the broker is down gets 503 with Retry-After within the acknowledgement
+  time-out, never a 2xx; once the broker is back the same webhook is accepted.
+- Under load, with the broker stopped and started again midway, every request answered 2xx is
+  on the topic afterwards.
+- SIGTERM with requests waiting for Kafka answers every one of them and exits 0."""
+import json
 import os
+import re
+import signal
 import subprocess
+import threading
 import time
 
-from harness import (BUILD, SOURCE, Bridge, Receiver, b64id, bootstrap, fixture, request, instance,
-                     kcat_read, run, wait_for)
+from harness import (BUILD, SOURCE, Bridge, Receiver, b64id, bootstrap, fixture, instance,
+                     kcat_read, request, run, wait_for)
 
 KAFKA_SH = os.path.join(SOURCE, "deploy", "kafka", "kafka.sh")
+KAFKA_DIR = os.path.join(BUILD, "kafka-outage")
 ACK_TIMEOUT_MS = 3000
+JSON = {"Content-Type": "application/json"}
 
 
-def kafka(cmd, kafka_dir):
-    subprocess.run([KAFKA_SH, cmd, kafka_dir], check=True, timeout=180)
+def kafka(cmd):
+    subprocess.run([KAFKA_SH, cmd, KAFKA_DIR], check=True, timeout=180)
 
 
-def test_webhook_gets_503_while_the_broker_is_down_and_202_after():
-    kafka_dir = os.path.join(BUILD, "kafka-outage")
-    subprocess.run(["rm", "-rf", kafka_dir], check=True)
-    kafka("start", kafka_dir)
-    receiver = Receiver()
-    bridge = Bridge([instance(7, receiver.url)], kafka_dir=kafka_dir)
-    failed = True
+def with_bridge(test):
+    def wrapped():
+        receiver = Receiver()
+        bridge = Bridge([instance(7, receiver.url)], kafka_dir=KAFKA_DIR)
+        failed = True
+        try:
+            test(bridge)
+            failed = False
+        finally:
+            bridge.close(failed)
+            receiver.close()
+            kafka("start") if not os.path.exists(os.path.join(KAFKA_DIR, "kafka.pid")) else None
+    wrapped.__name__ = test.__name__
+    return wrapped
+
+
+def webhook_url(ingest):
+    return f"{ingest.url}/events/closeio/{b64id(7)}"
+
+
+def ids_on_topic(bridge):
+    return {r["headers"].get("ce_id")
+            for r in kcat_read(bootstrap(KAFKA_DIR), bridge.topic("closeio.events"))}
+
+
+@with_bridge
+def test_webhook_gets_503_while_the_broker_is_down_and_202_after(bridge):
+    ingest = bridge.ingest("--ack-timeout-ms", str(ACK_TIMEOUT_MS), "--retry-after-s", "2").ready()
+    url = webhook_url(ingest)
+    assert request("POST", url, fixture("legacy_create.json"), JSON).status == 202
+
+    kafka("stop")
+    payload = fixture("legacy_update.json")
+    started = time.monotonic()
+    r = request("POST", url, payload, JSON, timeout=60)
+    elapsed = time.monotonic() - started
+    assert r.status == 503, (r.status, r.body)
+    assert r.headers.get("Retry-After") == "2", r.headers
+    # answered within the acknowledgement bound (plus slack for a busy machine)
+    assert elapsed < ACK_TIMEOUT_MS / 1000 + 5, elapsed
+    assert request("GET", ingest.url + "/healthz").status == 200
+
+    kafka("start")
+    # as Close would: send the same webhook again until it is accepted
+    accepted = wait_for("the webhook to be accepted again",
+                        lambda: (lambda r: r if r.status == 202 else None)(
+                            request("POST", url, payload, JSON)), timeout=90, interval=0.5)
+    event_id = accepted.json()["ids"][0]
+    wait_for("the envelope on the topic", lambda: event_id in ids_on_topic(bridge))
+    assert ingest.stop() == 0
+
+
+def modern_event(n):
+    event = json.loads(fixture("modern_lead_created.json"))
+    event["event"]["id"] = f"ev_load{n:07d}"
+    return json.dumps(event).encode()
+
+
+@with_bridge
+def test_every_2xx_is_on_the_topic_when_the_broker_stops_mid_load(bridge):
+    ingest = bridge.ingest("--ack-timeout-ms", str(ACK_TIMEOUT_MS)).ready()
+    url = webhook_url(ingest)
+    results = []  # (envelope id or None, status or error text)
+    lock = threading.Lock()
+    stop = threading.Event()
+    counter = iter(range(10 ** 7))
+
+    def load():
+        while not stop.is_set():
+            with lock:
+                n = next(counter)
+            try:
+                r = request("POST", url, modern_event(n), JSON, timeout=30)
+                entry = (r.json()["ids"][0] if r.status == 202 else None, r.status)
+            except OSError as e:
+                entry = (None, str(e))
+            with lock:
+                results.append(entry)
+
+    def count(status):
+        with lock:
+            return sum(1 for _, s in results if s == status)
+
+    threads = [threading.Thread(target=load) for _ in range(8)]
+    for t in threads:
+        t.start()
     try:
-        ingest = bridge.ingest("--ack-timeout-ms", str(ACK_TIMEOUT_MS),
-                               "--retry-after-s", "2").ready()
-        url = f"{ingest.url}/events/closeio/{b64id(7)}"
-        headers = {"Content-Type": "application/json"}
-        assert request("POST", url, fixture("legacy_create.json"), headers).status == 202
-
-        kafka("stop", kafka_dir)
-        payload = fixture("legacy_update.json")
-        started = time.monotonic()
-        r = request("POST", url, payload, headers, timeout=60)
-        elapsed = time.monotonic() - started
-        assert r.status == 503, (r.status, r.body)
-        assert r.headers.get("Retry-After") == "2", r.headers
-        # Answered within the acknowledgement bound (plus slack for a busy machine).
-        assert elapsed < ACK_TIMEOUT_MS / 1000 + 5, elapsed
-        assert request("GET", ingest.url + "/healthz").status == 200
-
-        kafka("start", kafka_dir)
-        # As Close would: send the same webhook again until it is accepted.
-        accepted = wait_for("the webhook to be accepted again",
-                            lambda: (lambda r: r if r.status == 202 else None)(
-                                request("POST", url, payload, headers)), timeout=90, interval=0.5)
-        event_id = accepted.json()["ids"][0]
-        records = wait_for("the envelope on the topic", lambda: [
-            rec for rec in kcat_read(bootstrap(kafka_dir), bridge.topic("closeio.events"))
-            if rec["headers"].get("ce_id") == event_id])
-        assert records[0]["key"] == "7"
-        assert ingest.stop() == 0
-        failed = False
+        wait_for("200 accepted before the outage", lambda: count(202) >= 200)
+        kafka("stop")
+        wait_for("503s during the outage", lambda: count(503) >= 8, timeout=60)
+        before = count(202)
+        kafka("start")
+        wait_for("200 more accepted after the outage", lambda: count(202) >= before + 200,
+                 timeout=120)
     finally:
-        bridge.close(failed)
-        receiver.close()
-        kafka("stop", kafka_dir)
+        stop.set()
+        for t in threads:
+            t.join()
+    statuses = {s for _, s in results}
+    assert statuses <= {202, 503}, statuses
+    accepted = {i for i, s in results if s == 202}
+    assert len(accepted) == count(202), "no id answered twice"
+    on_topic = wait_for("every accepted envelope on the topic",
+                        lambda: (lambda ids: ids if accepted <= ids else None)(
+                            ids_on_topic(bridge)), timeout=60)
+    print(f"load: {len(results)} requests, {len(accepted)} accepted and all on the topic "
+          f"({len(on_topic)} records), {count(503)} answered 503")
+    assert ingest.stop() == 0
+
+
+def in_flight(ingest):
+    text = request("GET", ingest.url + "/metrics").body.decode()
+    m = re.search(r"^closebridge_http_requests_in_flight (\S+)$", text, re.M)
+    return float(m.group(1)) if m else 0
+
+
+@with_bridge
+def test_sigterm_answers_every_request_waiting_for_kafka(bridge):
+    ingest = bridge.ingest("--ack-timeout-ms", "60000", "--shutdown-timeout-ms", "2000").ready()
+    url = webhook_url(ingest)
+    kafka("stop")
+    answers = []
+
+    def post(n):
+        try:
+            answers.append(request("POST", url, modern_event(9000000 + n), JSON,
+                                   timeout=60).status)
+        except OSError as e:
+            answers.append(str(e))
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(5)]
+    for t in threads:
+        t.start()
+    # five waiting for Kafka, plus the /metrics request itself
+    wait_for("five requests waiting for Kafka", lambda: in_flight(ingest) >= 6)
+    started = time.monotonic()
+    code = ingest.stop(signal.SIGTERM, timeout=30)
+    elapsed = time.monotonic() - started
+    for t in threads:
+        t.join(30)
+    assert code == 0, code
+    assert answers == [503] * 5, answers
+    assert elapsed < 2 + 5, elapsed
+    kafka("start")
 
 
 if __name__ == "__main__":
-    run([test_webhook_gets_503_while_the_broker_is_down_and_202_after])
+    subprocess.run(["rm", "-rf", KAFKA_DIR], check=True)
+    kafka("start")
+    try:
+        run([test_webhook_gets_503_while_the_broker_is_down_and_202_after,
+             test_every_2xx_is_on_the_topic_when_the_broker_stops_mid_load,
+             test_sigterm_answers_every_request_waiting_for_kafka])
+    finally:
+        kafka("stop")

@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# Ingest benchmark: ingest (202 after Kafka's acks=all) against the HTTP ceiling of this machine
+# (bench_ceiling: the same libmicrohttpd setup answering 202 with no Kafka), under the same wrk
+# load, and prints comparable figures. See bench/README.md.
+#
+#   bench/ingest/run.sh
+#
+# Environment (all optional):
+#   BUILD_DIR    build folder holding closebridge-ingest and bench/bench_ceiling (default: build)
+#   SKIP_BUILD   1: do not run deploy/build.sh "$BUILD_DIR" first
+#   DURATION     seconds of each measured run (default 10)
+#   WARMUP       seconds of the unmeasured run before each measured one (default 3)
+#   CONNECTIONS  wrk connections (default 64); THREADS: wrk threads (default 2)
+#   KAFKA_BOOTSTRAP_SERVERS  use this broker instead of starting one in $BUILD_DIR/bench-kafka
+#   INGEST_ARGS  extra ingest flags, e.g. "--kafka linger.ms=5" (word-split)
+#
+# Everything listens on 127.0.0.1 only. Every wait has a deadline, and every process started here
+# (broker, ingest, ceiling) is stopped on exit, by its own pid.
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=${BUILD_DIR:-$top/build}
+case "$build" in /*) ;; *) build=$top/$build ;; esac
+duration=${DURATION:-10}
+warmup=${WARMUP:-3}
+connections=${CONNECTIONS:-64}
+threads=${THREADS:-2}
+body_file=$top/tests/data/legacy_update.json
+instance_id=20931
+webhook_path=/events/closeio/$(printf '%s' "$instance_id" | base64)
+lua=$top/bench/ingest/post.lua
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+note() { echo "run.sh: $*" >&2; }
+
+for tool in wrk kcat curl; do
+        command -v "$tool" >/dev/null || die "$tool is not installed"
+done
+[[ $duration =~ ^[1-9][0-9]*$ ]] || die "DURATION must be a whole number of seconds"
+[[ $warmup =~ ^[0-9]+$ ]] || die "WARMUP must be a whole number of seconds"
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+        "$top/deploy/build.sh" "$build" >/dev/null || die "the build failed"
+fi
+ingest_bin=$build/closebridge-ingest
+ceiling_bin=$build/bench/bench_ceiling
+[ -x "$ingest_bin" ] || die "$ingest_bin is missing"
+[ -x "$ceiling_bin" ] || die "$ceiling_bin is missing (configure with CB_TESTS=ON)"
+
+run_dir=$build/bench-run
+kafka_dir=$build/bench-kafka
+mkdir -p "$run_dir"
+
+# --- cleanup: only what this script started, by pid -------------------------------------------
+ingest_pid=
+ceiling_pid=
+kafka_started=0
+
+# Sends SIGTERM to pid, waits up to $2 seconds for it to exit, then SIGKILL.
+stop_pid() {
+        local pid=$1 secs=$2 i
+        [ -n "$pid" ] || return 0
+        kill -0 "$pid" 2>/dev/null || return 0
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < secs * 10; i++)); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+                note "pid $pid did not stop in ${secs}s: SIGKILL"
+                kill -KILL "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+        trap - EXIT INT TERM
+        stop_pid "$ingest_pid" 20
+        stop_pid "$ceiling_pid" 5
+        if [ "$kafka_started" = 1 ]; then
+                "$top/deploy/kafka/kafka.sh" stop "$kafka_dir" || true
+                # Each run writes some hundred MB of envelopes; the next run starts afresh.
+                rm -rf "${kafka_dir:?}/data"
+        fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pick_port() {
+        local p
+        for _ in $(seq 200); do
+                p=$((20000 + RANDOM % 30000))
+                if port_free "$p"; then
+                        echo "$p"
+                        return 0
+                fi
+        done
+        die "no free port found"
+}
+
+# Prints the HTTP status of `curl ARGS...` (000 when nothing answered).
+http_status() {
+        curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@" || true
+}
+
+# Waits until `http_status ARGS...` prints want, for at most secs seconds, while pid lives.
+wait_status() {
+        local want=$1 secs=$2 pid=$3 what=$4 deadline got
+        shift 4
+        deadline=$((SECONDS + secs))
+        while ((SECONDS < deadline)); do
+                got=$(http_status "$@")
+                [ "$got" = "$want" ] && return 0
+                kill -0 "$pid" 2>/dev/null || die "$what exited (see its log in $run_dir)"
+                sleep 0.2
+        done
+        die "$what: no $want within ${secs}s (last status $got; see $run_dir)"
+}
+
+# Prints the peak resident set size of pid in kB (VmHWM).
+peak_rss_kb() {
+        awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
+}
+
+# Prints the CPU time pid has used so far (user + system), in clock ticks; 0 when it is gone.
+cpu_ticks() {
+        [ -n "$1" ] && [ -r "/proc/$1/stat" ] || { echo 0; return; }
+        sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# Prints the number of records on topic: the sum of its partitions' end offsets.
+topic_end_offsets() {
+        local topic=$1 parts args=() p
+        parts=$(kcat -b "$bootstrap" -L -t "$topic" 2>/dev/null |
+                awk '$1 == "partition" { sub(",", "", $2); print $2 }')
+        [ -n "$parts" ] || die "no metadata for topic $topic"
+        for p in $parts; do
+                args+=(-t "$topic:$p:-1")
+        done
+        kcat -b "$bootstrap" -Q "${args[@]}" 2>/dev/null |
+                awk '$NF ~ /^[0-9]+$/ { n += $NF } END { print n + 0 }'
+}
+
+# Waits (at most secs seconds) until the end offsets of topic stop moving; prints the last sum.
+settled_end_offsets() {
+        local topic=$1 secs=$2 deadline prev now
+        deadline=$((SECONDS + secs))
+        prev=$(topic_end_offsets "$topic")
+        while ((SECONDS < deadline)); do
+                sleep 0.5
+                now=$(topic_end_offsets "$topic")
+                [ "$now" = "$prev" ] && break
+                prev=$now
+        done
+        echo "$prev"
+}
+
+# Runs wrk for secs seconds against the webhook URL on port; output goes to file.
+run_wrk() {
+        local port=$1 secs=$2 file=$3
+        # BENCH_BODY is read by post.lua in every wrk thread.
+        BENCH_BODY=$body_file timeout $((secs + 30)) wrk -t"$threads" -c"$connections" \
+                -d"${secs}s" --latency -s "$lua" "http://127.0.0.1:$port$webhook_path" >"$file" 2>&1 ||
+                { cat "$file" >&2; die "wrk failed"; }
+}
+
+# Parses wrk's output in file into the array named by $2:
+# requests/s, p50 ms, p90 ms, p99 ms, responses, non-2xx/3xx, socket errors.
+# wrk counts a response as an error ("Non-2xx or 3xx responses") only when its status is >= 400,
+# so ingest's 202 is a success.
+parse_wrk() {
+        local -n out=$2
+        # shellcheck disable=SC2034 # out is a nameref
+        read -r -a out < <(awk '
+                function ms(v) {
+                        if (v ~ /us$/) return v / 1000;
+                        if (v ~ /ms$/) return v + 0;
+                        if (v ~ /m$/) return v * 60000;
+                        if (v ~ /s$/) return v * 1000;
+                        return v + 0;
+                }
+                /Requests\/sec:/ { rps = $2 }
+                / requests in / { total = $1 }
+                /^ +50%/ { p50 = ms($2) }
+                /^ +90%/ { p90 = ms($2) }
+                /^ +99%/ { p99 = ms($2) }
+                /Non-2xx or 3xx responses:/ { non2xx = $NF }
+                /Socket errors:/ { gsub(",", ""); sock = $4 + $6 + $8 + $10 }
+                END { printf "%s %.3f %.3f %.3f %d %d %d\n", rps, p50, p90, p99, total, non2xx, sock }
+        ' "$1")
+        [ "${#out[@]}" = 7 ] && [ -n "${out[0]}" ] || { cat "$1" >&2; die "cannot read wrk output $1"; }
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- Kafka ---------------------------------------------------------------------------------------
+if [ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+        bootstrap=$KAFKA_BOOTSTRAP_SERVERS
+        note "using the broker at $bootstrap"
+else
+        if [ -f "$kafka_dir/kafka.pid" ] && kill -0 "$(cat "$kafka_dir/kafka.pid")" 2>/dev/null; then
+                die "a broker already runs from $kafka_dir; stop it with deploy/kafka/kafka.sh stop $kafka_dir"
+        fi
+        rm -rf "${kafka_dir:?}/data"
+        kafka_started=1
+        "$top/deploy/kafka/kafka.sh" start "$kafka_dir"
+        bootstrap=$(cat "$kafka_dir/bootstrap")
+fi
+
+# --- ingest --------------------------------------------------------------------------------------
+prefix=bench$RANDOM$RANDOM.
+topic=${prefix}closeio.events
+instances=$run_dir/instances.json
+cat >"$instances" <<EOF
+[{"id": $instance_id, "element": {"key": "closeio"}, "name": "bench",
+  "configuration": {"username": "k", "event.notification.enabled": "true",
+                    "event.notification.callback.url": "http://127.0.0.1:9/x"}}]
+EOF
+ingest_port=$(pick_port)
+# shellcheck disable=SC2086 # INGEST_ARGS is meant to be word-split
+KAFKA_BOOTSTRAP_SERVERS=$bootstrap CLOSEBRIDGE_TOPIC_PREFIX=$prefix "$ingest_bin" \
+        --http-bind 127.0.0.1 --http-port "$ingest_port" --instances-file "$instances" \
+        --log-level warn ${INGEST_ARGS:-} >"$run_dir/ingest.log" 2>&1 </dev/null &
+ingest_pid=$!
+note "ingest pid $ingest_pid on 127.0.0.1:$ingest_port, topic $topic"
+wait_status 200 60 "$ingest_pid" ingest "http://127.0.0.1:$ingest_port/readyz"
+# Ready means the table is loaded; the instance written from the file arrives a moment later.
+wait_status 202 30 "$ingest_pid" "ingest (first webhook)" -H 'Content-Type: application/json' \
+        --data-binary "@$body_file" "http://127.0.0.1:$ingest_port$webhook_path"
+
+# --- measured runs -------------------------------------------------------------------------------
+note "ingest: warm-up ${warmup}s, then ${duration}s measured"
+((warmup == 0)) || run_wrk "$ingest_port" "$warmup" "$run_dir/ingest.warmup.txt"
+records_before=$(settled_end_offsets "$topic" 15)
+kafka_pid=
+[ "$kafka_started" = 0 ] || kafka_pid=$(cat "$kafka_dir/kafka.pid")
+ingest_cpu0=$(cpu_ticks "$ingest_pid")
+kafka_cpu0=$(cpu_ticks "$kafka_pid")
+run_wrk "$ingest_port" "$duration" "$run_dir/ingest.wrk.txt"
+ingest_cpu=$(($(cpu_ticks "$ingest_pid") - ingest_cpu0))
+kafka_cpu=$(($(cpu_ticks "$kafka_pid") - kafka_cpu0))
+records_after=$(settled_end_offsets "$topic" 20)
+ingest_hwm_kb=$(peak_rss_kb "$ingest_pid")
+kill -0 "$ingest_pid" 2>/dev/null || die "ingest exited during the run"
+stop_pid "$ingest_pid" 20
+ingest_pid=
+
+ceiling_port=$(pick_port)
+"$ceiling_bin" --port "$ceiling_port" >"$run_dir/ceiling.log" 2>&1 </dev/null &
+ceiling_pid=$!
+note "bench_ceiling pid $ceiling_pid on 127.0.0.1:$ceiling_port"
+wait_status 202 10 "$ceiling_pid" bench_ceiling -H 'Content-Type: application/json' \
+        --data-binary "@$body_file" "http://127.0.0.1:$ceiling_port$webhook_path"
+note "ceiling: warm-up ${warmup}s, then ${duration}s measured"
+((warmup == 0)) || run_wrk "$ceiling_port" "$warmup" "$run_dir/ceiling.warmup.txt"
+run_wrk "$ceiling_port" "$duration" "$run_dir/ceiling.wrk.txt"
+ceiling_hwm_kb=$(peak_rss_kb "$ceiling_pid")
+stop_pid "$ceiling_pid" 5
+ceiling_pid=
+
+# --- report --------------------------------------------------------------------------------------
+parse_wrk "$run_dir/ingest.wrk.txt" ing
+parse_wrk "$run_dir/ceiling.wrk.txt" ceil
+ing_2xx=$((ing[4] - ing[5]))
+ceil_2xx=$((ceil[4] - ceil[5]))
+records=$((records_after - records_before))
+ratio=$(awk -v a="${ing[0]}" -v b="${ceil[0]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')
+ratio_ok=$(awk -v r="$ratio" 'BEGIN { print (r >= 25) ? "met" : "MISSED" }')
+p99_ok=$(awk -v p="${ing[3]}" 'BEGIN { print (p < 25) ? "met" : "MISSED" }')
+ingest_warnings=$(grep -c . "$run_dir/ingest.log" || true)
+
+row() {
+        local name=$1 hwm_kb=$2 ok=$3
+        shift 3
+        printf '%-8s %11.0f %8.2f %8.2f %8.2f %9d %8d %8d %7.1f MB\n' "$name" "$1" "$2" "$3" \
+                "$4" "$ok" "$5" "$6" "$(awk -v k="$hwm_kb" 'BEGIN { print k / 1024 }')"
+}
+
+echo
+echo "closebridge ingest benchmark: wrk -t$threads -c$connections -d${duration}s --latency," \
+        "POST $(wc -c <"$body_file") B ($(basename "$body_file"))"
+echo "$(nproc) CPUs, load average before the runs: $load_before (other work on the machine skews" \
+        "the figures)"
+printf '%-8s %11s %8s %8s %8s %9s %8s %8s %10s\n' "" "requests/s" "p50 ms" "p90 ms" "p99 ms" \
+        "2xx" "non-2xx" "sock err" "peak RSS"
+row ceiling "$ceiling_hwm_kb" "$ceil_2xx" "${ceil[0]}" "${ceil[1]}" "${ceil[2]}" "${ceil[3]}" \
+        "${ceil[5]}" "${ceil[6]}"
+row ingest "$ingest_hwm_kb" "$ing_2xx" "${ing[0]}" "${ing[1]}" "${ing[2]}" "${ing[3]}" \
+        "${ing[5]}" "${ing[6]}"
+echo
+echo "ingest/ceiling:  $ratio % (target >= 25 %: $ratio_ok)"
+printf 'ingest p99:      %.2f ms (target < 25 ms at %d connections: %s)\n' "${ing[3]}" "$connections" \
+        "$p99_ok"
+echo "ingest non-2xx:  ${ing[5]} (202 counts as success: wrk counts only statuses >= 400)"
+echo "ingest peak RSS: $(awk -v k="$ingest_hwm_kb" 'BEGIN { printf "%.1f", k / 1024 }') MB (VmHWM)"
+echo "records on $topic from the measured run: $records; wrk counted $ing_2xx 2xx" \
+        "(requests in flight when wrk stopped are stored but not counted: up to $connections more)"
+awk -v i="$ingest_cpu" -v k="$kafka_cpu" -v hz="$(getconf CLK_TCK)" -v d="$duration" \
+        -v own="$kafka_started" 'BEGIN {
+                printf "CPU during the measured ingest run: ingest %.1f s", i / hz
+                if (own == 1)
+                        printf ", broker %.1f s", k / hz
+                printf " (of %d s x %d CPUs)\n", d, '"$(nproc)"'
+        }'
+echo "ingest log lines at --log-level warn: $ingest_warnings; wrk output and logs in $run_dir"

@@ -1,0 +1,67 @@
+#include "auth.h"
+
+#include <string.h>
+#include <openssl/evp.h>
+
+#include "cb_hmac.h"
+
+int ingest_auth_configured(const cb_config_t *cfg)
+{
+        const char *user = cb_config_str(cfg, "admin-user-secret");
+        const char *org = cb_config_str(cfg, "admin-org-secret");
+
+        return user && *user && org && *org;
+}
+
+/* Copies the value after "<word> " in s up to the next ',' (or the end) into out, trimmed.
+ * Returns the position after it, or NULL when s does not start with word. */
+static const char *take(const char *s, const char *word, char *out, size_t size)
+{
+        size_t wlen = strlen(word), len;
+
+        s += strspn(s, " \t");
+        if (strncmp(s, word, wlen) || (s[wlen] != ' ' && s[wlen] != '\t'))
+                return NULL;
+        s += wlen;
+        s += strspn(s, " \t");
+        len = strcspn(s, ",");
+        while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+                len--;
+        if (len == 0 || len >= size)
+                return NULL;
+        memcpy(out, s, len);
+        out[len] = '\0';
+        s += len;
+        s += strspn(s, " \t");
+        return *s == ',' ? s + 1 : s;
+}
+
+/* Compares two secrets of any length in constant time, through their SHA-256 digests. */
+static int same_secret(const char *a, const char *b)
+{
+        unsigned char da[EVP_MAX_MD_SIZE], db[EVP_MAX_MD_SIZE];
+        unsigned int la = 0, lb = 0;
+
+        if (!EVP_Digest(a, strlen(a), da, &la, EVP_sha256(), NULL) ||
+            !EVP_Digest(b, strlen(b), db, &lb, EVP_sha256(), NULL) || la != lb)
+                return 0;
+        return cb_equal_ct(da, db, la);
+}
+
+int ingest_auth_check(const cb_config_t *cfg, const char *authorization)
+{
+        char user[256], org[256];
+        const char *p = authorization;
+        int ok;
+
+        if (!ingest_auth_configured(cfg) || !p)
+                return -1;
+        p = take(p, "User", user, sizeof(user));
+        p = p ? take(p, "Organization", org, sizeof(org)) : NULL;
+        if (!p || *p)
+                return -1;
+        /* both compared, whatever the first gave */
+        ok = same_secret(user, cb_config_str(cfg, "admin-user-secret"));
+        ok &= same_secret(org, cb_config_str(cfg, "admin-org-secret"));
+        return ok ? 0 : -1;
+}

@@ -1,0 +1,166 @@
+#include "events.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <json-c/json.h>
+
+#include "auth.h"
+#include "cb_base64.h"
+#include "cb_close.h"
+#include "cb_envelope.h"
+#include "cb_json.h"
+#include "cb_time.h"
+#include "signature.h"
+
+/* 1 when the declared content type is JSON (application/json or application/<x>+json, with
+ * any parameters) or absent. */
+static int json_content_type(const char *ct)
+{
+        size_t len;
+
+        if (!ct)
+                return 1;
+        len = strcspn(ct, "; \t");
+        if (len == 16 && !strncasecmp(ct, "application/json", 16))
+                return 1;
+        return len > 17 && !strncasecmp(ct, "application/", 12) &&
+               !strncasecmp(ct + len - 5, "+json", 5);
+}
+
+/* What every event request checks first: the instance of b64id, the content type, and the
+ * body. Returns the instance (a reference the caller releases), or NULL after answering req. */
+static cb_instance_t *lookup(ingest_t *ing, cb_http_req_t *req, const char *b64id)
+{
+        char id[CB_INSTANCE_ID_MAX];
+        cb_instance_t *inst;
+        size_t len;
+
+        if (strchr(b64id, '/') ||
+            cb_base64_decode_instance_id(b64id, strlen(b64id), id, sizeof(id))) {
+                cb_http_respond_error(req, 404, "the path does not carry a base64 instance id");
+                return NULL;
+        }
+        inst = cb_table_get(ing->table, id);
+        if (!inst) {
+                cb_http_respond_error(req, 404, "unknown instance");
+                return NULL;
+        }
+        if (!json_content_type(cb_http_req_header(req, "Content-Type"))) {
+                cb_http_respond_error(req, 415, "the body must be JSON (application/json)");
+                goto fail;
+        }
+        cb_http_req_body(req, &len);
+        if (len == 0) {
+                cb_http_respond_error(req, 400, "empty body: expected a JSON payload");
+                goto fail;
+        }
+        return inst;
+fail:
+        cb_instance_release(inst);
+        return NULL;
+}
+
+/* The request's body as JSON, or NULL after answering 400. Caller owns the result. */
+static json_object *parse(cb_http_req_t *req)
+{
+        char err[256];
+        size_t len;
+        const char *raw = cb_http_req_body(req, &len);
+        json_object *body = cb_json_parse(raw, len, err, sizeof(err));
+
+        if (!body)
+                cb_http_respond_error(req, 400, *err ? err : "payload must be a JSON object");
+        return body;
+}
+
+void ingest_events_webhook(ingest_t *ing, cb_http_req_t *req, const char *b64id)
+{
+        char err[512];
+        cb_instance_t *inst = lookup(ing, req, b64id);
+        json_object *body = NULL, *env = NULL;
+        cb_close_event_t ev;
+        const char *raw, *key;
+        size_t len;
+
+        if (!inst)
+                return;
+        raw = cb_http_req_body(req, &len);
+        key = cb_instance_config(inst, "event.webhook.signature.key");
+        if (key && *key &&
+            ingest_signature_verify(key, cb_http_req_header(req, "close-sig-hash"),
+                                    cb_http_req_header(req, "close-sig-timestamp"), raw, len,
+                                    cb_config_int(ing->cfg, "signature-tolerance-s"), time(NULL),
+                                    err, sizeof(err))) {
+                cb_http_respond_error(req, 401, err);
+                goto done;
+        }
+        body = parse(req);
+        if (!body)
+                goto done;
+        if (cb_close_parse_webhook(body, &ev, err, sizeof(err))) {
+                cb_http_respond_error(req, 400, err);
+                goto done;
+        }
+        env = cb_envelope_new(inst->id, &ev, "webhook", cb_time_now_us());
+        if (!env) {
+                cb_http_respond_error(req, 500, "out of memory");
+                goto done;
+        }
+        ingest_producer_send(ing->producer, req, ing->topic_events, inst->id, &env, 1);
+done:
+        json_object_put(env);
+        json_object_put(body);
+        cb_instance_release(inst);
+}
+
+void ingest_events_polling(ingest_t *ing, cb_http_req_t *req, const char *b64id)
+{
+        char err[512];
+        cb_instance_t *inst;
+        json_object *body = NULL, **envs = NULL, *claimed;
+        cb_close_event_t *evs = NULL;
+        int64_t now = cb_time_now_us();
+        size_t n = 0, i;
+
+        if (ingest_auth_configured(ing->cfg) &&
+            ingest_auth_check(ing->cfg, cb_http_req_header(req, "Authorization"))) {
+                cb_http_respond_error(req, 401, "polling results need the admin Authorization");
+                return;
+        }
+        inst = lookup(ing, req, b64id);
+        if (!inst)
+                return;
+        body = parse(req);
+        if (!body)
+                goto done;
+        /* The body names its instance too; it must be the one of the URL. */
+        if (json_object_is_type(body, json_type_object) &&
+            json_object_object_get_ex(body, "instance_id", &claimed) &&
+            strcmp(json_object_get_string(claimed), inst->id)) {
+                cb_http_respond_error(req, 400, "instance_id differs from the URL's instance");
+                goto done;
+        }
+        if (cb_close_parse_polling(body, &evs, &n, err, sizeof(err))) {
+                cb_http_respond_error(req, 400, err);
+                goto done;
+        }
+        envs = calloc(n ? n : 1, sizeof(*envs));
+        for (i = 0; envs && i < n; i++)
+                if (!(envs[i] = cb_envelope_new(inst->id, &evs[i], "polling", now)))
+                        break;
+        if (!envs || i < n) {
+                cb_http_respond_error(req, 500, "out of memory");
+                goto done;
+        }
+        ingest_producer_send(ing->producer, req, ing->topic_events, inst->id, envs, n);
+done:
+        for (i = 0; envs && i < n; i++)
+                json_object_put(envs[i]);
+        free(envs);
+        cb_close_events_free(evs, n);
+        json_object_put(body);
+        cb_instance_release(inst);
+}

@@ -1,0 +1,32 @@
+/* ingest instances API: Cloud Elements' /instances (DESIGN §2, §5; seed document).
+ *
+ *   POST   /instances        create from the seed's instance JSON; 400 names every missing entry
+ *   GET    /instances        list
+ *   GET    /instances/{id}   one
+ *   PATCH  /instances/{id}   change (e.g. a new callback URL); configuration keys set to null go
+ *   DELETE /instances/{id}   delete
+ * All need "Authorization: User <secret>, Organization <secret>" (401 otherwise). Instances live
+ * in the compacted instances topic; a change is answered once this replica's table holds it.
+ * Secrets are masked in every answer, except the create answer, which shows the instance's
+ * token and Standard Webhooks secret (event.notification.secret, "whsec_...") once.
+ *
+ * Threads: handlers run on HTTP threads and only check and queue; one worker thread of its own
+ * does the Kafka writes (which block) and answers. */
+#ifndef INGEST_INSTANCES_API_H
+#define INGEST_INSTANCES_API_H
+
+#include "cb_http.h"
+
+struct ingest;
+typedef struct ingest_admin ingest_admin_t;
+
+/* Starts the worker. Borrows ing for the worker's life. Returns NULL when out of resources. */
+ingest_admin_t *ingest_admin_new(struct ingest *ing);
+
+/* Answers every queued request, stops the worker and frees it. NULL is a no-op. */
+void ingest_admin_destroy(ingest_admin_t *admin);
+
+/* Handles a request whose path, after "/instances", is rest (borrowed): "" or "/{id}". */
+void ingest_admin_handle(ingest_admin_t *admin, cb_http_req_t *req, const char *rest);
+
+#endif

@@ -1,0 +1,146 @@
+#include "breaker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/linkhash.h>
+
+typedef enum { CLOSED = 0, OPEN, HALF_OPEN } state_t;
+
+typedef struct breaker {
+        state_t state;
+        int failures; /* in a row */
+        int64_t opened_ms;
+        int probe_out; /* HALF_OPEN: the probe is in flight */
+} breaker_t;
+
+struct publish_breakers {
+        int threshold;
+        int64_t cooldown_ms;
+        struct lh_table *map; /* dest -> breaker_t */
+        size_t open;
+};
+
+static void entry_free(struct lh_entry *e)
+{
+        free(lh_entry_k(e));
+        free(lh_entry_v(e));
+}
+
+publish_breakers_t *publish_breakers_new(int threshold, int64_t cooldown_ms)
+{
+        publish_breakers_t *b = calloc(1, sizeof(*b));
+
+        if (!b)
+                return NULL;
+        b->threshold = threshold;
+        b->cooldown_ms = cooldown_ms;
+        b->map = lh_kchar_table_new(64, entry_free);
+        if (!b->map) {
+                free(b);
+                return NULL;
+        }
+        return b;
+}
+
+void publish_breakers_destroy(publish_breakers_t *b)
+{
+        if (!b)
+                return;
+        lh_table_free(b->map);
+        free(b);
+}
+
+static breaker_t *get(publish_breakers_t *b, const char *dest, int create)
+{
+        breaker_t *br;
+        void *v;
+        char *key;
+
+        if (lh_table_lookup_ex(b->map, dest, &v))
+                return v;
+        if (!create)
+                return NULL;
+        br = calloc(1, sizeof(*br));
+        key = strdup(dest);
+        if (!br || !key || lh_table_insert(b->map, key, br)) {
+                free(br);
+                free(key);
+                return NULL;
+        }
+        return br;
+}
+
+int publish_breaker_allow(publish_breakers_t *b, const char *dest, int64_t now_ms)
+{
+        breaker_t *br = b->threshold > 0 ? get(b, dest, 0) : NULL;
+
+        if (!br || br->state == CLOSED)
+                return 1;
+        if (br->state == OPEN && now_ms - br->opened_ms >= b->cooldown_ms) {
+                br->state = HALF_OPEN;
+                br->probe_out = 0;
+        }
+        if (br->state == HALF_OPEN && !br->probe_out) {
+                br->probe_out = 1;
+                return 1;
+        }
+        return 0;
+}
+
+void publish_breaker_result(publish_breakers_t *b, const char *dest, int success, int64_t now_ms)
+{
+        breaker_t *br;
+
+        if (b->threshold <= 0)
+                return;
+        br = get(b, dest, !success);
+        if (!br)
+                return;
+        if (success) {
+                if (br->state != CLOSED)
+                        b->open--;
+                br->state = CLOSED;
+                br->failures = 0;
+                br->probe_out = 0;
+                return;
+        }
+        br->failures++;
+        if (br->state == HALF_OPEN || (br->state == CLOSED && br->failures >= b->threshold)) {
+                if (br->state == CLOSED)
+                        b->open++;
+                br->state = OPEN;
+                br->opened_ms = now_ms;
+                br->probe_out = 0;
+        }
+}
+
+size_t publish_breakers_open(const publish_breakers_t *b)
+{
+        return b->open;
+}
+
+int publish_breaker_dest(const char *url, char *out, size_t out_size)
+{
+        const char *scheme_end = strstr(url, "://"), *host, *end, *at;
+        size_t host_len;
+        int https, n;
+
+        if (!scheme_end)
+                return -1;
+        https = scheme_end - url == 5 && !strncmp(url, "https", 5);
+        host = scheme_end + 3;
+        end = host + strcspn(host, "/?#");
+        at = memchr(host, '@', (size_t)(end - host));
+        if (at)
+                host = at + 1; /* drop credentials */
+        host_len = (size_t)(end - host);
+        /* add the default port when none is given, so both spellings share a breaker */
+        if (memchr(host, ':', host_len) && host[host_len - 1] != ']')
+                n = snprintf(out, out_size, "%.*s://%.*s", (int)(scheme_end - url), url,
+                             (int)host_len, host);
+        else
+                n = snprintf(out, out_size, "%.*s://%.*s:%d", (int)(scheme_end - url), url,
+                             (int)host_len, host, https ? 443 : 80);
+        return n > 0 && (size_t)n < out_size ? 0 : -1;
+}

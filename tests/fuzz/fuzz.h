@@ -1,0 +1,25 @@
+/* Shared by the fuzz targets: the libFuzzer entry point and the invariant check. */
+#ifndef CB_FUZZ_H
+#define CB_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Runs one input through a parser. Borrows data. Always returns 0 (libFuzzer reserves other
+ * values); a broken invariant aborts, which libFuzzer and replay_main report as a crash. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Aborts with the failed condition when cond is false. Not assert(): it must stay on in
+ * release builds, where the fuzzers and the replay tests run. */
+#define FUZZ_CHECK(cond)                                                                           \
+        do {                                                                                       \
+                if (!(cond)) {                                                                     \
+                        fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__,       \
+                                #cond);                                                            \
+                        abort();                                                                   \
+                }                                                                                  \
+        } while (0)
+
+#endif

@@ -1,0 +1,286 @@
+"""publish against the real broker and receivers on loopback: signed bodies in both formats
+(checked by the reference Standard Webhooks verifier and the CloudEvents SDK), the retry ladder,
+dead letters, no loss when killed, two members splitting the work, slow receivers, per-object
+ordering, the SSRF guard and redirects."""
+import hashlib
+import hmac
+import base64
+import json
+import random
+import re
+import signal
+import threading
+
+from cloudevents.v1.http import from_http
+
+from harness import (Bridge, Receiver, b64id, bootstrap, fixture, instance, kcat_read, request,
+                     run, verify_standard_webhooks, wait_for)
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+ELEMENTS_KEY = "abcd1234efgh5678"
+JSON = {"Content-Type": "application/json"}
+
+
+def modern(ev_id, object_id="lead_A", date="2019-02-01T10:00:00.000000", action="updated"):
+    event = json.loads(fixture("modern_lead_created.json"))
+    event["event"].update(id=ev_id, object_id=object_id, lead_id=object_id, date_updated=date,
+                          action=action)
+    return json.dumps(event).encode()
+
+
+def post(ingest, instance_id, body):
+    r = request("POST", f"{ingest.url}/events/closeio/{b64id(instance_id)}", body, JSON)
+    assert r.status == 202, (r.status, r.body)
+    return r.json()["ids"][0]
+
+
+def records(bridge, topic):
+    return kcat_read(bootstrap(), bridge.topic(topic))
+
+
+def scenario(instances_of, *publish_args):
+    """Runs test(bridge, receiver, ingest, publish) with instances_of(receiver_url)."""
+    def wrap(test):
+        def wrapped():
+            receiver = Receiver()
+            bridge = Bridge(instances_of(receiver.url))
+            failed = True
+            try:
+                ingest = bridge.ingest().ready()
+                publish = bridge.publish(*publish_args).ready()
+                test(bridge, receiver, ingest, publish)
+                failed = False
+            finally:
+                bridge.close(failed)
+                receiver.close()
+        wrapped.__name__ = test.__name__
+        return wrapped
+    return wrap
+
+
+def signed_instances(url):
+    return [instance(1, url, **{"event.notification.secret": SECRET,
+                                "event.notification.signature.key": ELEMENTS_KEY}),
+            instance(2, url, **{"event.notification.secret": SECRET,
+                                "event.notification.format": "cloudevents"})]
+
+
+@scenario(signed_instances)
+def test_each_format_arrives_signed_and_verifiable(bridge, receiver, ingest, publish):
+    elements_id = post(ingest, 1, fixture("legacy_update.json"))
+    ce_id = post(ingest, 2, fixture("modern_opportunity_updated.json"))
+    wait_for("both callbacks", lambda: receiver.delivered(elements_id) and
+             receiver.delivered(ce_id))
+    el = receiver.delivered(elements_id)[0]
+    ce = receiver.delivered(ce_id)[0]
+
+    # Standard Webhooks headers, checked by the reference library; a tampered body fails
+    checks = verify_standard_webhooks([
+        (SECRET, el["headers"], el["body"]),
+        (SECRET, ce["headers"], ce["body"]),
+        (SECRET, el["headers"], el["body"].replace(b"UPDATED", b"CREATED")),
+        ("whsec_" + base64.b64encode(b"another secret of 24 b!").decode(), ce["headers"],
+         ce["body"])])
+    assert checks[:2] == ["ok", "ok"], checks
+    assert checks[2].startswith("fail") and checks[3].startswith("fail"), checks
+    assert el["headers"]["webhook-id"] == elements_id
+
+    # Cloud Elements' signature over the exact body
+    want = base64.b64encode(hmac.new(ELEMENTS_KEY.encode(), el["body"],
+                                     hashlib.sha256).digest()).decode()
+    assert el["headers"]["Elements-Webhook-Signature"] == "sha256=" + want
+    assert "Elements-Webhook-Signature" not in ce["headers"]
+    msg = json.loads(el["body"])["message"]
+    assert msg["eventId"] == elements_id and msg["instanceId"] == 1
+
+    # the cloudevents format is a structured CloudEvent the SDK reads
+    assert ce["headers"]["Content-Type"].startswith("application/cloudevents+json")
+    event = from_http(ce["headers"], ce["body"])
+    assert event["id"] == ce_id and event["type"] == "io.close.opportunity.updated"
+    assert event.data["objectId"] == "oppo_7H4sjNso7FyBFaeR3RXi5PMJbilfo0c6UPCxsJtEhCO"
+    assert publish.stop() == 0
+
+
+def attempts_log(bridge, event_id):
+    return [json.loads(r["payload"]) for r in records(bridge, "closeio.deliveries")
+            if json.loads(r["payload"])["envelopeId"] == event_id]
+
+
+@scenario(lambda url: [instance(1, url)], "--retry-schedule", "1s,2s,3s")
+def test_a_receiver_failing_k_times_gets_one_success_after_growing_delays(bridge, receiver,
+                                                                           ingest, publish):
+    k = 2
+    receiver.plan = lambda event_id, attempt: 503 if attempt <= k else 200
+    event_id = post(ingest, 1, fixture("legacy_update.json"))
+    wait_for("the delivery", lambda: receiver.delivered(event_id), timeout=60)
+    calls = receiver.attempts(event_id)
+    assert [c["status"] for c in calls] == [503] * k + [200], calls
+    gaps = [b["at"] - a["at"] for a, b in zip(calls, calls[1:])]
+    assert gaps[0] >= 0.9 and gaps[1] >= 1.9 and gaps[1] > gaps[0], gaps
+    log = wait_for("k+1 attempts logged", lambda: (lambda l: l if len(l) == k + 1 else None)(
+        attempts_log(bridge, event_id)))
+    assert [r["attempt"] for r in log] == [1, 2, 3], log
+    assert [r["outcome"] for r in log] == ["retry", "retry", "delivered"], log
+    assert log[0]["status"] == 503 and log[2]["status"] == 200
+    assert log[0]["nextDueMs"] and log[0]["url"] == receiver.url and log[0]["instanceId"] == "1"
+    assert publish.stop() == 0
+
+
+@scenario(lambda url: [instance(1, url), instance(2, url)], "--retry-schedule", "1s,1s")
+def test_always_failing_goes_to_the_dlq_and_410_goes_at_once(bridge, receiver, ingest, publish):
+    gone = set()
+    receiver.plan = lambda event_id, attempt: 410 if event_id in gone else 500
+    failing = post(ingest, 1, fixture("legacy_update.json"))
+    gone.add(post(ingest, 2, fixture("legacy_delete.json")))
+    gone_id = next(iter(gone))
+
+    dlq = wait_for("both on the DLQ", lambda: (lambda rs: rs if len(rs) == 2 else None)(
+        records(bridge, "closeio.events.dlq")), timeout=60)
+    by_id = {r["headers"]["ce_id"]: r for r in dlq}
+    assert by_id[failing]["headers"]["cb-dead-reason"] == "retries exhausted"
+    assert by_id[failing]["headers"]["cb-attempt"] == "3"
+    assert by_id[failing]["headers"]["cb-last-status"] == "500"
+    assert "410" in by_id[gone_id]["headers"]["cb-dead-reason"]
+    assert len(receiver.attempts(failing)) == 3
+    assert len(receiver.attempts(gone_id)) == 1
+    # the dead letter is the envelope, unchanged
+    assert json.loads(by_id[failing]["payload"])["id"] == failing
+    assert by_id[failing]["key"] == "1"
+    assert publish.stop() == 0
+
+
+def many_instances(url):
+    return [instance(i, url) for i in range(1, 9)]
+
+
+def send_many(ingest, count, start=0):
+    ids = []
+    for n in range(start, start + count):
+        ids.append(post(ingest, 1 + n % 8, modern(f"ev_many{n:06d}", f"lead_{n}")))
+    return ids
+
+
+@scenario(many_instances)
+def test_killed_with_deliveries_in_flight_loses_nothing(bridge, receiver, ingest, publish):
+    release = threading.Event()
+    receiver.gate = lambda event_id, path: release.wait(30)
+    ids = send_many(ingest, 300)
+    wait_for("deliveries in flight", lambda: len(receiver.requests) > 0 or
+             re.search(r"closebridge_deliveries_in_flight [1-9]",
+                       request("GET", publish.url + "/metrics").body.decode()))
+    publish.stop(signal.SIGKILL)
+    release.set()
+    publish = bridge.publish().ready()
+    wait_for("every event delivered", lambda: all(receiver.delivered(i) for i in ids),
+             timeout=120)
+    delivered = [r["id"] for r in receiver.requests if r["status"] == 200]
+    duplicates = len(delivered) - len(set(delivered))
+    print(f"killed mid-flight: {len(ids)} events, all delivered, {duplicates} duplicates")
+    assert set(ids) <= set(delivered)
+    assert publish.stop() == 0
+
+
+@scenario(many_instances)
+def test_two_members_split_the_work_and_losing_one_loses_nothing(bridge, receiver, ingest,
+                                                                 first):
+    second = bridge.publish().ready()
+
+    def delivered_by(p):
+        text = request("GET", p.url + "/metrics").body.decode()
+        m = re.search(r'^closebridge_deliveries_total\{outcome="delivered"\} (\S+)$', text, re.M)
+        return float(m.group(1)) if m else 0
+
+    # both members hold partitions before the load starts
+    wait_for("a rebalance giving both members partitions", lambda:
+             "assigned" in second.logs() and first.logs().count("assigned") >= 2)
+    ids = send_many(ingest, 200)
+    wait_for("every event delivered", lambda: all(receiver.delivered(i) for i in ids))
+    assert delivered_by(first) > 0 and delivered_by(second) > 0, \
+        (delivered_by(first), delivered_by(second))
+    assert second.stop() == 0
+    more = send_many(ingest, 200, 200)
+    wait_for("every later event delivered by the survivor",
+             lambda: all(receiver.delivered(i) for i in more), timeout=90)
+    assert first.stop() == 0
+
+
+@scenario(lambda url: [instance(1, url), instance(2, url.replace("/callback", "/slow"))],
+          "--delivery-timeout-ms", "20000")
+def test_a_slow_receiver_does_not_delay_a_healthy_one(bridge, receiver, ingest, publish):
+    release = threading.Event()
+    slow_ids = set()
+    receiver.gate = lambda event_id, path: release.wait(30) if path == "/slow" else None
+    for n in range(20):
+        slow_ids.add(post(ingest, 2, modern(f"ev_slow{n:04d}", f"lead_slow{n}")))
+    wait_for("slow attempts in flight", lambda: re.search(
+        r"closebridge_deliveries_in_flight ([2-9]|1\d)", request("GET", publish.url +
+                                                                 "/metrics").body.decode()))
+    healthy = [post(ingest, 1, modern(f"ev_fast{n:04d}", f"lead_fast{n}")) for n in range(20)]
+    wait_for("healthy deliveries while the slow ones hang",
+             lambda: all(receiver.delivered(i) for i in healthy), timeout=15)
+    assert not any(receiver.delivered(i) for i in slow_ids), "the slow ones still hang"
+    release.set()
+    wait_for("slow deliveries after release", lambda: all(receiver.delivered(i) for i in slow_ids))
+    assert publish.stop() == 0
+
+
+@scenario(lambda url: [instance(1, url)])
+def test_one_objects_events_arrive_in_order(bridge, receiver, ingest, publish):
+    rnd = random.Random(7)
+    receiver.gate = lambda event_id, path: threading.Event().wait(rnd.random() * 0.05)
+    sent = {}
+    for n in range(60):
+        obj = f"lead_{n % 3}"
+        ev = post(ingest, 1, modern(f"ev_ord{n:04d}", obj, f"2019-02-01T10:00:{n:02d}.000000"))
+        sent.setdefault(obj, []).append(ev)
+    every = [i for ids in sent.values() for i in ids]
+    wait_for("every event delivered", lambda: all(receiver.delivered(i) for i in every))
+    with receiver.lock:
+        arrival = [r["id"] for r in receiver.requests if r["status"] == 200]
+    for obj, ids in sent.items():
+        got = [i for i in arrival if i in set(ids)]
+        assert got == ids, (obj, got, ids)
+    assert publish.stop() == 0
+
+
+def test_the_ssrf_guard_refuses_loopback_and_redirects_are_not_followed():
+    receiver = Receiver()
+    target = Receiver()
+    bridge = Bridge([instance(1, receiver.url), instance(2, target.url.replace(
+        "/callback", "/redirect"))])
+    failed = True
+    try:
+        ingest = bridge.ingest().ready()
+        # no allow-list: 127.0.0.1 is not public
+        guarded = bridge.publish("--allow-private-targets", "", "--retry-schedule", "1s").ready()
+        refused = post(ingest, 1, fixture("legacy_update.json"))
+        dlq = wait_for("the refused event on the DLQ", lambda: [
+            r for r in records(bridge, "closeio.events.dlq") if r["headers"]["ce_id"] == refused])
+        assert "not allowed" in dlq[0]["headers"]["cb-dead-reason"]
+        assert receiver.requests == [], "nothing reached the loopback receiver"
+        assert guarded.stop() == 0
+
+        publish = bridge.publish("--retry-schedule", "1s").ready()
+        target.plan = lambda event_id, attempt: (302, {"Location": receiver.url})
+        moved = post(ingest, 2, fixture("legacy_delete.json"))
+        wait_for("the redirected event on the DLQ", lambda: [
+            r for r in records(bridge, "closeio.events.dlq") if r["headers"]["ce_id"] == moved])
+        assert len(target.attempts(moved)) == 2
+        assert receiver.attempts(moved) == [], "the redirect was not followed"
+        assert publish.stop() == 0
+        failed = False
+    finally:
+        bridge.close(failed)
+        receiver.close()
+        target.close()
+
+
+if __name__ == "__main__":
+    run([test_each_format_arrives_signed_and_verifiable,
+         test_a_receiver_failing_k_times_gets_one_success_after_growing_delays,
+         test_always_failing_goes_to_the_dlq_and_410_goes_at_once,
+         test_killed_with_deliveries_in_flight_loses_nothing,
+         test_two_members_split_the_work_and_losing_one_loses_nothing,
+         test_a_slow_receiver_does_not_delay_a_healthy_one,
+         test_one_objects_events_arrive_in_order,
+         test_the_ssrf_guard_refuses_loopback_and_redirects_are_not_followed])
