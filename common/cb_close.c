@@ -6,14 +6,28 @@
 
 #include "cb_time.h"
 
-/* The string member key of obj, or NULL when absent or not a string. */
+/* Longest model, action or Close event id accepted (Close's are a few dozen characters). */
+#define NAME_MAX_LEN 64
+/* Longest object id accepted. */
+#define ID_MAX_LEN 256
+
+/* The string member key of obj, or NULL when absent, not a string, or holding a NUL (which
+ * would cut it short, so that two different ids read as one). */
 static const char *get_str(json_object *obj, const char *key)
 {
         json_object *v;
+        const char *s;
 
         if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
                 return NULL;
-        return json_object_get_string(v);
+        s = json_object_get_string(v);
+        return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
+}
+
+/* 1 when s is set, not empty and at most max bytes. */
+static int sized(const char *s, size_t max)
+{
+        return s && *s && strlen(s) <= max;
 }
 
 static int64_t get_date(json_object *obj, const char *key)
@@ -70,9 +84,11 @@ static int parse_legacy(json_object *body, cb_close_event_t *ev, char *errstr, s
 
         ev->model = get_str(body, "model");
         event = get_str(body, "event");
-        if (!ev->model || !*ev->model || !event || !*event) {
+        if (!sized(ev->model, NAME_MAX_LEN) || !sized(event, NAME_MAX_LEN)) {
                 snprintf(errstr, errstr_size,
-                         "legacy payload needs string fields \"model\" and \"event\"");
+                         "legacy payload needs string fields \"model\" and \"event\" (up to %d "
+                         "characters)",
+                         NAME_MAX_LEN);
                 return -1;
         }
         if (!json_object_object_get_ex(body, "data", &data) ||
@@ -90,7 +106,8 @@ static int parse_legacy(json_object *body, cb_close_event_t *ev, char *errstr, s
         if (!strcmp(ev->action, "merged")) {
                 ev->merge_source = get_str(data, "source_id");
                 ev->merge_destination = get_str(data, "destination_id");
-                if (!ev->merge_source || !ev->merge_destination) {
+                if (!sized(ev->merge_source, ID_MAX_LEN) ||
+                    !sized(ev->merge_destination, ID_MAX_LEN)) {
                         snprintf(errstr, errstr_size,
                                  "legacy merge needs \"data.source_id\" and "
                                  "\"data.destination_id\"");
@@ -99,8 +116,10 @@ static int parse_legacy(json_object *body, cb_close_event_t *ev, char *errstr, s
                 ev->object_id = ev->merge_source;
         } else {
                 ev->object_id = get_str(data, "id");
-                if (!ev->object_id || !*ev->object_id) {
-                        snprintf(errstr, errstr_size, "legacy payload needs \"data.id\"");
+                if (!sized(ev->object_id, ID_MAX_LEN)) {
+                        snprintf(errstr, errstr_size,
+                                 "legacy payload needs \"data.id\" (up to %d characters)",
+                                 ID_MAX_LEN);
                         return -1;
                 }
         }
@@ -118,11 +137,13 @@ static int parse_modern(json_object *body, json_object *event, cb_close_event_t 
         ev->model = get_str(event, "object_type");
         ev->action = get_str(event, "action");
         ev->object_id = get_str(event, "object_id");
-        if (!ev->close_id || !*ev->close_id || !ev->model || !*ev->model || !ev->action ||
-            !*ev->action || !ev->object_id || !*ev->object_id) {
+        if (!sized(ev->close_id, NAME_MAX_LEN) || !sized(ev->model, NAME_MAX_LEN) ||
+            !sized(ev->action, NAME_MAX_LEN) || !sized(ev->object_id, ID_MAX_LEN)) {
                 snprintf(errstr, errstr_size,
                          "event payload needs string fields \"event.id\", \"event.object_type\", "
-                         "\"event.action\" and \"event.object_id\"");
+                         "\"event.action\" (up to %d characters) and \"event.object_id\" (up "
+                         "to %d)",
+                         NAME_MAX_LEN, ID_MAX_LEN);
                 return -1;
         }
         if (strchr(ev->close_id, '.') || strchr(ev->close_id, ' ')) {
@@ -138,6 +159,11 @@ static int parse_modern(json_object *body, json_object *event, cb_close_event_t 
             json_object_is_type(meta, json_type_object)) {
                 ev->merge_source = get_str(meta, "merge_source_lead_id");
                 ev->merge_destination = get_str(meta, "merge_destination_lead_id");
+                /* ids that could not key an event are no merge ids */
+                if (!sized(ev->merge_source, ID_MAX_LEN))
+                        ev->merge_source = NULL;
+                if (!sized(ev->merge_destination, ID_MAX_LEN))
+                        ev->merge_destination = NULL;
         }
         /* Cloud Elements keyed a merge on the lead merged away. */
         if (!strcmp(ev->action, "merged") && ev->merge_source)
@@ -221,7 +247,7 @@ int cb_close_parse_polling(json_object *body, cb_close_event_t **events, size_t 
         *events = NULL;
         *n = 0;
         type = json_object_is_type(body, json_type_object) ? get_str(body, "objectType") : NULL;
-        if (!type || !*type) {
+        if (!sized(type, NAME_MAX_LEN)) {
                 snprintf(errstr, errstr_size,
                          "polling results need {\"objectType\": NAME, NAME: [objects]}");
                 return -1;
@@ -242,7 +268,7 @@ int cb_close_parse_polling(json_object *body, cb_close_event_t **events, size_t 
                 obj = json_object_array_get_idx(objects, i);
                 ev->object_id =
                     json_object_is_type(obj, json_type_object) ? get_str(obj, "id") : NULL;
-                if (!ev->object_id || !*ev->object_id) {
+                if (!sized(ev->object_id, ID_MAX_LEN)) {
                         snprintf(errstr, errstr_size,
                                  "polling result %zu is not an object with a string \"id\"", i);
                         goto fail;

@@ -16,6 +16,19 @@ static int digits(const char *s, int n, int *out)
         return 0;
 }
 
+static int days_in_month(int y, int mo)
+{
+        static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+        return mo == 2 && leap ? 29 : days[mo - 1];
+}
+
+/* The first and last second that RFC 3339's four-digit years can write: 0000-01-01 and
+ * 9999-12-31T23:59:59 (UTC). */
+#define FIRST_SECOND (-62167219200LL)
+#define LAST_SECOND  253402300799LL
+
 int cb_time_parse(const char *s, int64_t *us)
 {
         int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
@@ -30,7 +43,7 @@ int cb_time_parse(const char *s, int64_t *us)
             digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
             digits(s + 17, 2, &sec))
                 return -1;
-        if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60)
                 return -1;
         s += 19;
         if (*s == '.') {
@@ -63,6 +76,9 @@ int cb_time_parse(const char *s, int64_t *us)
         tm.tm_sec = sec;
         t = timegm(&tm);
         t -= sign * (oh * 3600 + om * 60);
+        /* an offset may carry the date past year 9999 or before year 0: not writable */
+        if ((long long)t < FIRST_SECOND || (long long)t > LAST_SECOND)
+                return -1;
         *us = (int64_t)t * 1000000 + frac;
         return 0;
 }

@@ -9,7 +9,8 @@
 /* Parses an ISO 8601 / RFC 3339 date-time as Close writes them: "2017-05-18T21:55:26.451000+00:00"
  * (object dates, with offset), "2019-01-15T12:48:23.395000" (event dates, no zone: taken as UTC),
  * or with "Z". Fractions beyond microseconds are cut. Writes microseconds since the epoch (UTC)
- * to *us. Returns 0, or -1 when s is not such a date. Borrows s. */
+ * to *us. Returns 0, or -1 when s is not such a date: also a day the month does not have, or
+ * an instant outside years 0000-9999 in UTC (which RFC 3339 cannot write). Borrows s. */
 int cb_time_parse(const char *s, int64_t *us);
 
 /* Writes us (microseconds since the epoch) as RFC 3339 UTC with milliseconds,

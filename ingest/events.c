@@ -69,7 +69,7 @@ static json_object *parse(cb_http_req_t *req)
         char err[256];
         size_t len;
         const char *raw = cb_http_req_body(req, &len);
-        json_object *body = cb_json_parse(raw, len, err, sizeof(err));
+        json_object *body = cb_json_parse_depth(raw, len, CB_JSON_PAYLOAD_DEPTH, err, sizeof(err));
 
         if (!body)
                 cb_http_respond_error(req, 400, *err ? err : "payload must be a JSON object");

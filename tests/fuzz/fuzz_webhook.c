@@ -318,7 +318,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cb_close_event_t ev, ev2;
         const char *text;
 
-        body = cb_json_parse((const char *)data, size, err, sizeof(err));
+        /* as ingest reads a payload */
+        body = cb_json_parse_depth((const char *)data, size, CB_JSON_PAYLOAD_DEPTH, err,
+                                   sizeof(err));
         if (!body) {
                 /* NULL with no message only for the literal null. */
                 FUZZ_CHECK(*err || is_json_null(data, size));

@@ -1,0 +1,92 @@
+/* Unit tests of cb_json: strict RFC 8259 parsing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cb_json.h"
+
+static json_object *parse(const char *text, char *err, size_t size)
+{
+        return cb_json_parse(text, strlen(text), err, size);
+}
+
+static void test_json_accepts_what_rfc_8259_allows(void **state)
+{
+        static const char *const ok[] = {"{}", " [1, -0.5, 2e10, 1E-3, true, null] ",
+                                         "{\"a\": {\"b\": \"\\u00e9\\ud83d\\ude00 caf\xc3\xa9\"}}",
+                                         "\"x\"\n"};
+        char err[256];
+        json_object *obj;
+        size_t i;
+
+        (void)state;
+        for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+                obj = parse(ok[i], err, sizeof(err));
+                assert_non_null(obj);
+                json_object_put(obj);
+        }
+}
+
+static void test_json_rejects_what_json_c_would_let_through(void **state)
+{
+        static const char *const bad[] = {"{\"a\": NaN}",
+                                          "{\"a\": Infinity}",
+                                          "{\"a\": -Infinity}",
+                                          "[1.]",
+                                          "[-.5]",
+                                          "[1.e5]",
+                                          "[01]",
+                                          "{\"a\": \"\xff\"}",
+                                          "{'a': 1}",
+                                          "{\"a\": 1,}",
+                                          "{\"a\": 1} x",
+                                          "{\"a\":",
+                                          "[1] [2]"};
+        char err[256];
+        size_t i;
+
+        (void)state;
+        for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                err[0] = '\0';
+                assert_null(parse(bad[i], err, sizeof(err)));
+                assert_true(err[0] != '\0');
+        }
+}
+
+static void test_json_payload_depth_leaves_room_for_the_envelope(void **state)
+{
+        char deep[128], err[256];
+        json_object *obj;
+        int i;
+
+        (void)state;
+        /* CB_JSON_PAYLOAD_DEPTH levels are fine; one more is not */
+        for (i = 0; i < CB_JSON_PAYLOAD_DEPTH; i++)
+                deep[i] = '[';
+        for (i = 0; i < CB_JSON_PAYLOAD_DEPTH; i++)
+                deep[CB_JSON_PAYLOAD_DEPTH + i] = ']';
+        deep[2 * CB_JSON_PAYLOAD_DEPTH] = '\0';
+        obj = cb_json_parse_depth(deep, strlen(deep), CB_JSON_PAYLOAD_DEPTH, err, sizeof(err));
+        assert_non_null(obj);
+        json_object_put(obj);
+        memmove(deep + 1, deep, strlen(deep) + 1);
+        deep[0] = '[';
+        strcat(deep, "]");
+        assert_null(
+            cb_json_parse_depth(deep, strlen(deep), CB_JSON_PAYLOAD_DEPTH, err, sizeof(err)));
+        obj = cb_json_parse(deep, strlen(deep), err, sizeof(err));
+        assert_non_null(obj);
+        json_object_put(obj);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_json_accepts_what_rfc_8259_allows),
+            cmocka_unit_test(test_json_rejects_what_json_c_would_let_through),
+            cmocka_unit_test(test_json_payload_depth_leaves_room_for_the_envelope),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
