@@ -23,6 +23,8 @@ typedef struct cb_close_event {
         const char *merge_source;      /* on merges: the lead merged away, else NULL */
         const char *merge_destination; /* on merges: the lead kept, else NULL */
         json_object *raw;              /* the payload as received */
+        const char *raw_text;          /* optional: raw's bytes as received (valid JSON), */
+        size_t raw_len;                /* which the envelope then carries verbatim */
 } cb_close_event_t;
 
 /* Parses a webhook body (already parsed JSON, borrowed) into *ev.

@@ -1,15 +1,29 @@
 #include "cb_envelope.h"
 
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <json-c/printbuf.h>
 #include <openssl/evp.h>
 
+#include "cb_hmac.h"
 #include "cb_time.h"
+
+static EVP_MD *sha256;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+/* OpenSSL 3 looks a digest up by name on every use of EVP_sha256(); fetched once, it is not. */
+static void fetch_sha256(void)
+{
+        sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
 
 int cb_envelope_id(const char *instance_id, const cb_close_event_t *ev, char *out, size_t out_size)
 {
         unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int md_len = 0, i;
+        unsigned int md_len = 0;
         char date[32] = "";
         EVP_MD_CTX *ctx;
         int n;
@@ -22,11 +36,12 @@ int cb_envelope_id(const char *instance_id, const cb_close_event_t *ev, char *ou
         }
         if (out_size < 3 + 32 + 1)
                 return -1;
-        ctx = EVP_MD_CTX_new();
+        pthread_once(&sha256_once, fetch_sha256);
+        ctx = sha256 ? EVP_MD_CTX_new() : NULL;
         if (!ctx)
                 return -1;
         /* Fields separated by NUL so that no two field lists hash alike. */
-        if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+        if (!EVP_DigestInit_ex(ctx, sha256, NULL) ||
             !EVP_DigestUpdate(ctx, instance_id, strlen(instance_id) + 1) ||
             !EVP_DigestUpdate(ctx, ev->model, strlen(ev->model) + 1) ||
             !EVP_DigestUpdate(ctx, ev->event_type, strlen(ev->event_type) + 1) ||
@@ -40,8 +55,7 @@ int cb_envelope_id(const char *instance_id, const cb_close_event_t *ev, char *ou
         }
         EVP_MD_CTX_free(ctx);
         memcpy(out, "cb_", 3);
-        for (i = 0; i < 16; i++)
-                snprintf(out + 3 + 2 * i, 3, "%02x", md[i]);
+        cb_hex_encode(md, 16, out + 3);
         return 0;
 }
 
@@ -55,6 +69,48 @@ static int add_str(json_object *obj, const char *key, const char *value)
                 json_object_put(v);
                 return -1;
         }
+        return 0;
+}
+
+typedef struct verbatim {
+        size_t len;
+        char text[];
+} verbatim_t;
+
+static int write_verbatim(json_object *jso, struct printbuf *pb, int level, int flags)
+{
+        const verbatim_t *v = json_object_get_userdata(jso);
+
+        (void)level;
+        (void)flags;
+        return printbuf_memappend(pb, v->text, (int)v->len);
+}
+
+static void free_verbatim(json_object *jso, void *userdata)
+{
+        (void)jso;
+        free(userdata);
+}
+
+/* Makes raw serialize as text[0..len), trimmed of white space. Returns 0 or -1. */
+static int attach_verbatim(json_object *raw, const char *text, size_t len)
+{
+        verbatim_t *v;
+
+        while (len && strchr(" \t\r\n", text[0])) {
+                text++;
+                len--;
+        }
+        while (len && strchr(" \t\r\n", text[len - 1]))
+                len--;
+        v = malloc(sizeof(*v) + len);
+        if (!v || len > INT_MAX) {
+                free(v);
+                return -1;
+        }
+        v->len = len;
+        memcpy(v->text, text, len);
+        json_object_set_serializer(raw, write_verbatim, v, free_verbatim);
         return 0;
 }
 
@@ -92,6 +148,8 @@ json_object *cb_envelope_new(const char *instance_id, const cb_close_event_t *ev
         if (ev->merge_source && add_str(data, "mergeSourceId", ev->merge_source))
                 goto fail;
         if (ev->merge_destination && add_str(data, "mergeDestinationId", ev->merge_destination))
+                goto fail;
+        if (ev->raw_text && attach_verbatim(ev->raw, ev->raw_text, ev->raw_len))
                 goto fail;
         if (json_object_object_add(data, "raw", json_object_get(ev->raw))) {
                 json_object_put(ev->raw); /* not taken */

@@ -20,7 +20,10 @@
 int cb_envelope_id(const char *instance_id, const cb_close_event_t *ev, char *out, size_t out_size);
 
 /* Builds the CloudEvent for ev. origin is "webhook" or "polling"; now_us stands in for the event
- * time when the payload has none. Takes a new reference to ev->raw.
+ * time when the payload has none. Takes a new reference to ev->raw. When ev->raw_text is set,
+ * the envelope's text carries those bytes as data.raw, byte for byte (leading and trailing white
+ * space aside), rather than json-c's rewriting of them: ev->raw then gets a serializer of its
+ * own, holding a copy of the text.
  * Returns a new object the caller owns, or NULL when out of memory. */
 json_object *cb_envelope_new(const char *instance_id, const cb_close_event_t *ev,
                              const char *origin, int64_t now_us);

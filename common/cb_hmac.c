@@ -1,20 +1,31 @@
 #include "cb_hmac.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+
+static EVP_MAC *hmac;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+/* OpenSSL 3 looks algorithms up by name on every fetch: once is enough. */
+static void fetch_hmac(void)
+{
+        hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
 
 int cb_hmac_sha256(const void *key, size_t key_len, const void *const *parts, const size_t *lens,
                    size_t n, unsigned char out[CB_HMAC_SHA256_LEN])
 {
         OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
                                OSSL_PARAM_construct_end()};
-        EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+        EVP_MAC_CTX *ctx;
         size_t out_len = 0, i;
         int ret = -1;
 
+        pthread_once(&hmac_once, fetch_hmac);
+        ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
         /* An empty key is valid HMAC; OpenSSL wants a non-NULL pointer for it. */
         if (!ctx || !EVP_MAC_init(ctx, key_len ? key : (const void *)"", key_len, params))
                 goto done;
@@ -25,7 +36,6 @@ int cb_hmac_sha256(const void *key, size_t key_len, const void *const *parts, co
                 ret = 0;
 done:
         EVP_MAC_CTX_free(ctx);
-        EVP_MAC_free(mac);
         return ret;
 }
 

@@ -104,6 +104,9 @@ void ingest_events_webhook(ingest_t *ing, cb_http_req_t *req, const char *b64id)
                 cb_http_respond_error(req, 400, err);
                 goto done;
         }
+        /* the payload goes on exactly as Close sent it (and is not written out again) */
+        ev.raw_text = raw;
+        ev.raw_len = len;
         env = cb_envelope_new(inst->id, &ev, "webhook", cb_time_now_us());
         if (!env) {
                 cb_http_respond_error(req, 500, "out of memory");
