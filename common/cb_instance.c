@@ -71,6 +71,7 @@ cb_instance_t *cb_instance_new(const char *id, json_object *json, char *errstr, 
                 goto fail;
         }
         inst->refcnt = 1;
+        inst->partition = -1;
         snprintf(inst->id, sizeof(inst->id), "%s", id);
         inst->json = json;
 

@@ -5,6 +5,7 @@
 #define CB_INSTANCE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
 #define CB_INSTANCE_ID_MAX 24
@@ -19,6 +20,7 @@ typedef struct cb_instance {
         const char *callback_url;    /* event.notification.callback.url, or NULL */
         const char *format;          /* event.notification.format: "elements" or "cloudevents" */
         json_object *tags;           /* borrowed from json: array, or NULL */
+        int32_t partition;           /* of its record on the instances topic (-1: none) */
 } cb_instance_t;
 
 /* Returns 1 when id is a positive decimal integer of at most 18 digits without leading zeros. */

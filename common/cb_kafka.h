@@ -9,10 +9,11 @@
 #include "cb_config.h"
 
 /* Topic names before the configurable prefix (DESIGN §3). */
-#define CB_TOPIC_INSTANCES  "closeio.instances"
-#define CB_TOPIC_EVENTS     "closeio.events"
-#define CB_TOPIC_DLQ        "closeio.events.dlq"
-#define CB_TOPIC_DELIVERIES "closeio.deliveries"
+#define CB_TOPIC_INSTANCES    "closeio.instances"
+#define CB_TOPIC_EVENTS       "closeio.events"
+#define CB_TOPIC_DLQ          "closeio.events.dlq"
+#define CB_TOPIC_DELIVERIES   "closeio.deliveries"
+#define CB_TOPIC_POLLER_STATE "closeio.poller.state"
 
 /* Options every process has (expanded inside each process's option table). */
 #define CB_KAFKA_OPTIONS                                                                           \

@@ -57,6 +57,8 @@ static void apply(cb_table_t *t, const rd_kafka_message_t *rkm)
         if (rkm->payload) {
                 json = cb_json_parse(rkm->payload, rkm->len, err, sizeof(err));
                 inst = json ? cb_instance_new(id, json, err, sizeof(err)) : NULL;
+                if (inst)
+                        inst->partition = rkm->partition;
                 if (!inst) {
                         cb_log_warn("%s: instance %s at offset %lld is invalid (%s), skipped",
                                     t->topic, id, (long long)rkm->offset, err);

@@ -63,7 +63,9 @@ wait_ready() {
 "$build/closebridge-demo-receiver" --http-bind 127.0.0.1 --http-port "$receiver_port" \
         2>"$demo/receiver.log" &
 pids+=($!)
+# the demo receiver is on loopback, which callbacks may not reach unless allowed
 "$build/closebridge-publish" --http-port "$publish_port" --log-format text \
+        --allow-private-targets "${CLOSEBRIDGE_ALLOW_PRIVATE_TARGETS:-127.0.0.1/32}" \
         2>"$demo/publish.log" &
 pids+=($!)
 wait_ready "$publish_port" "${pids[-1]}" publish

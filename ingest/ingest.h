@@ -13,6 +13,7 @@ typedef struct ingest {
         cb_table_t *table;
         ingest_producer_t *producer;
         ingest_admin_t *admin;
+        struct ingest_poller *poller;
         char topic_events[256];
         char topic_instances[256];
 } ingest_t;

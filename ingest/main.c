@@ -6,6 +6,9 @@
  * - libmicrohttpd's pool (http-threads): run ingest_route and its handlers; read ingest_t,
  *   look instances up in the table, produce through the producer. Never block.
  * - the producer's poll thread: runs delivery reports, which answer suspended requests.
+ * - the poller's thread: polls the Close Event Log of the instances its consumer group gives
+ *   this replica; alone touches its Kafka handles, libcurl handle and poll states.
+ * - the instances API worker: does the instances API's Kafka writes and answers them.
  * - the instances table's thread: the only writer of the table.
  * librdkafka's own threads touch nothing of ours. */
 #include <signal.h>
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <curl/curl.h>
 
 #include "cb_config.h"
 #include "cb_main.h"
@@ -22,6 +26,7 @@
 #include "cb_table.h"
 #include "ingest.h"
 #include "instances_file.h"
+#include "poller.h"
 #include "produce.h"
 #include "router.h"
 
@@ -45,6 +50,18 @@ static const cb_option_t options[] = {
      "User secret of the instances API (Authorization: User <secret>, Organization <secret>); "
      "the API is off while unset"},
     {"admin-org-secret", CB_OPT_STR, "", 0, 0, 1, "Organization secret of the instances API"},
+    {"close-api-base", CB_OPT_STR, "https://api.close.com/api/v1", 0, 0, 0,
+     "Close API base URL for polling (an instance's base.url wins)"},
+    {"poll-interval-s", CB_OPT_INT, "900", 1, 86400, 0,
+     "polling interval of instances without event.poller.refresh_interval"},
+    {"poll-overlap-s", CB_OPT_INT, "300", 0, 86400, 0,
+     "how far behind the newest event each poll reads again, for events that show up late"},
+    {"poll-timeout-ms", CB_OPT_INT, "30000", 100, 600000, 0, "time limit of one Close API request"},
+    {"poller-group-id", CB_OPT_STR, "closebridge-poller", 0, 0, 0,
+     "Kafka consumer group whose assignment decides which replica polls which instance"},
+    {"poller-transactional-id", CB_OPT_STR, "", 0, 0, 0,
+     "transactional.id of the poller's producer, unique per replica and kept across its restarts "
+     "(default: closebridge-poller-<hostname>-<http-port>)"},
     {"shutdown-timeout-ms", CB_OPT_INT, "15000", 0, 600000, 0,
      "how long SIGTERM waits for requests in flight"},
     {"log-format", CB_OPT_STR, "json", 0, 0, 0, "json or text"},
@@ -65,7 +82,7 @@ static int wait_for_stop(ingest_t *ing, const sigset_t *sigs)
                         cb_log_info("signal %d: shutting down", sig);
                         return 0;
                 }
-                if (ingest_producer_fatal(ing->producer))
+                if (ingest_producer_fatal(ing->producer) || ingest_poller_fatal(ing->poller))
                         return 1;
         }
 }
@@ -100,13 +117,17 @@ int main(int argc, char **argv)
         sigaddset(&sigs, SIGINT);
         pthread_sigmask(SIG_BLOCK, &sigs, NULL);
         signal(SIGPIPE, SIG_IGN);
+        curl_global_init(CURL_GLOBAL_DEFAULT);
 
         ing.producer = ingest_producer_new(cfg, errstr, sizeof(errstr));
         if (!ing.producer)
                 goto fail;
         {
-                const cb_topic_spec_t topics[] = {{ing.topic_events, 0}, {ing.topic_instances, 1}};
-                if (cb_kafka_ensure_topics(ingest_producer_rk(ing.producer), cfg, topics, 2, errstr,
+                char state[256];
+                cb_topic_spec_t topics[] = {
+                    {ing.topic_events, 0}, {ing.topic_instances, 1}, {state, 1}};
+                cb_kafka_topic(cfg, CB_TOPIC_POLLER_STATE, state, sizeof(state));
+                if (cb_kafka_ensure_topics(ingest_producer_rk(ing.producer), cfg, topics, 3, errstr,
                                            sizeof(errstr)))
                         goto fail;
         }
@@ -122,6 +143,9 @@ int main(int argc, char **argv)
                                         sizeof(errstr)) < 0)
                 goto fail;
 
+        ing.poller = ingest_poller_new(&ing, errstr, sizeof(errstr));
+        if (!ing.poller)
+                goto fail;
         ing.admin = ingest_admin_new(&ing);
         if (!ing.admin) {
                 snprintf(errstr, sizeof(errstr), "cannot start the instances API worker");
@@ -150,6 +174,8 @@ int main(int argc, char **argv)
         cb_http_quiesce(http);
         ingest_admin_destroy(ing.admin); /* answers what is queued; its writes are flushed */
         ing.admin = NULL;
+        ingest_poller_destroy(ing.poller); /* a poll in progress commits or aborts */
+        ing.poller = NULL;
         ingest_producer_drain(ing.producer, shutdown_ms);
         if (cb_http_drain(http, 2000))
                 cb_log_warn("requests still open at shutdown");
@@ -162,8 +188,10 @@ fail:
 out:
         cb_http_stop(http);
         ingest_admin_destroy(ing.admin);
+        ingest_poller_destroy(ing.poller);
         cb_table_destroy(ing.table);
         ingest_producer_destroy(ing.producer);
+        curl_global_cleanup();
         cb_config_destroy(cfg);
         cb_log_info("stopped");
         return exit_code;

@@ -193,15 +193,25 @@ static char *accepted_body(json_object *const *envs, size_t n)
         return s;
 }
 
-void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *topic,
-                          const char *key, json_object *const *envs, size_t n)
+rd_kafka_headers_t *ingest_envelope_kafka_headers(json_object *env)
 {
         cb_envelope_header_t hdrs[CB_ENVELOPE_HEADERS_MAX];
         char names[CB_ENVELOPE_HEADERS_MAX][32];
+        size_t h, nh = cb_envelope_headers(env, hdrs, names);
+        rd_kafka_headers_t *headers = rd_kafka_headers_new(nh);
+
+        for (h = 0; h < nh; h++)
+                rd_kafka_header_add(headers, hdrs[h].name, -1, hdrs[h].value, -1);
+        return headers;
+}
+
+void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *topic,
+                          const char *key, json_object *const *envs, size_t n)
+{
         rd_kafka_headers_t *headers;
         rd_kafka_resp_err_t err;
         batch_t *b = calloc(1, sizeof(*b));
-        size_t i, h, nh;
+        size_t i;
 
         if (!b || !(b->accepted = accepted_body(envs, n))) {
                 free(b);
@@ -216,10 +226,7 @@ void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *
         for (i = 0; i < n; i++) {
                 const char *value = json_object_to_json_string_ext(
                     envs[i], JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-                nh = cb_envelope_headers(envs[i], hdrs, names);
-                headers = rd_kafka_headers_new(nh);
-                for (h = 0; h < nh; h++)
-                        rd_kafka_header_add(headers, hdrs[h].name, -1, hdrs[h].value, -1);
+                headers = ingest_envelope_kafka_headers(envs[i]);
                 err = rd_kafka_producev(
                     p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
                     RD_KAFKA_V_VALUE((void *)value, strlen(value)),

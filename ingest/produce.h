@@ -35,6 +35,10 @@ int ingest_producer_send_sync(ingest_producer_t *p, const char *topic, int32_t p
                               const char *key, const char *value, size_t len, int64_t *offset,
                               char *errstr, size_t errstr_size);
 
+/* The Kafka headers of envelope env (content-type and ce_* attributes): a new list the caller
+ * owns (RD_KAFKA_V_HEADERS takes it when producev succeeds). */
+rd_kafka_headers_t *ingest_envelope_kafka_headers(json_object *env);
+
 /* 1 once librdkafka reported a fatal error (the producer cannot go on), else 0. */
 int ingest_producer_fatal(ingest_producer_t *p);
 

@@ -208,8 +208,11 @@ class Bridge:
         return self.prefix + name
 
     def ingest(self, *args, env=None):
-        s = Service(self.work, "ingest", ["--instances-file", self.instances_file] + list(args),
-                    dict(self.env, **(env or {})))
+        # the test's own poller group; a killed member gives its instances up after 6 s
+        group_env = {"KAFKA_SESSION_TIMEOUT_MS": "6000", "KAFKA_HEARTBEAT_INTERVAL_MS": "1000"}
+        s = Service(self.work, "ingest", ["--instances-file", self.instances_file,
+                                          "--poller-group-id", self.group + "-poller"]
+                    + list(args), dict(self.env, **group_env, **(env or {})))
         self.services.append(s)
         return s
 

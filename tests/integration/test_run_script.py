@@ -23,8 +23,10 @@ def test_run_script_serves_the_demo_instance_and_stops_on_ctrl_c():
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     kafka_dir = tempfile.mkdtemp(prefix="run-kafka-", dir=os.path.join(BUILD, "tests"))
     env["LOCAL_KAFKA_DIR"] = kafka_dir
+    # its own process group, so that a failed test can stop everything it started
     proc = subprocess.Popen([os.path.join(SOURCE, "deploy", "run.sh")], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
     lines = []
     reader = threading.Thread(target=lambda: lines.extend(
         line.decode(errors="replace").rstrip("\n") for line in proc.stdout), daemon=True)
@@ -49,7 +51,7 @@ def test_run_script_serves_the_demo_instance_and_stops_on_ctrl_c():
         assert not os.path.exists(os.path.join(kafka_dir, "kafka.pid"))
     finally:
         if proc.poll() is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             print("\n".join(lines))
         subprocess.run([os.path.join(SOURCE, "deploy", "kafka", "kafka.sh"), "stop", kafka_dir])

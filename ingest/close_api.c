@@ -1,0 +1,156 @@
+#include "close_api.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cb_json.h"
+#include "cb_time.h"
+
+#define ANSWER_MAX (32 * 1024 * 1024)
+
+typedef struct answer {
+        char *data;
+        size_t len, cap;
+        int too_big;
+} answer_t;
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+        answer_t *a = userdata;
+        size_t n = size * nmemb;
+        char *more;
+
+        if (a->len + n > ANSWER_MAX) {
+                a->too_big = 1;
+                return 0;
+        }
+        if (a->len + n + 1 > a->cap) {
+                size_t cap = a->cap ? a->cap : 16384;
+                while (cap < a->len + n + 1)
+                        cap *= 2;
+                more = realloc(a->data, cap);
+                if (!more)
+                        return 0;
+                a->data = more;
+                a->cap = cap;
+        }
+        memcpy(a->data + a->len, ptr, n);
+        a->len += n;
+        a->data[a->len] = '\0';
+        return n;
+}
+
+long ingest_close_rate_limit_wait(const char *retry_after, const char *ratelimit)
+{
+        double wait_s = 0, v;
+        const char *reset;
+        char *end;
+
+        if (retry_after) {
+                v = strtod(retry_after, &end);
+                if (end != retry_after && v > wait_s)
+                        wait_s = v;
+        }
+        /* "limit=100, remaining=0, reset=5.3": the reset may be a decimal */
+        if (ratelimit && (reset = strstr(ratelimit, "reset="))) {
+                v = strtod(reset + 6, &end);
+                if (end != reset + 6 && v > wait_s)
+                        wait_s = v;
+        }
+        v = ceil(wait_s * 1000);
+        return v < 1000 ? 1000 : v > 86400000 ? 86400000 : (long)v;
+}
+
+/* Close writes dates without a zone, in UTC, with microseconds. */
+static void close_date(int64_t us, char *out, size_t size)
+{
+        char compact[24];
+
+        cb_time_format_compact(us, compact, sizeof(compact));
+        snprintf(out, size, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s.%.6s", compact, compact + 4, compact + 6,
+                 compact + 8, compact + 10, compact + 12, compact + 14);
+}
+
+ingest_close_result_t ingest_close_fetch(CURL *curl, const char *base, const char *api_key,
+                                         int64_t from_us, const char *cursor, long timeout_ms,
+                                         ingest_close_page_t *page, long *wait_ms, char *errstr,
+                                         size_t errstr_size)
+{
+        answer_t a = {0};
+        struct curl_header *ra = NULL, *rl = NULL;
+        char url[2048], date[40], err[256];
+        char *escaped = NULL;
+        json_object *next, *events;
+        ingest_close_result_t res = INGEST_CLOSE_ERROR;
+        CURLcode rc;
+        long status = 0;
+
+        memset(page, 0, sizeof(*page));
+        if (cursor) {
+                escaped = curl_easy_escape(curl, cursor, 0);
+                snprintf(url, sizeof(url), "%s/event/?_limit=50&_cursor=%s", base,
+                         escaped ? escaped : "");
+        } else {
+                close_date(from_us, date, sizeof(date));
+                escaped = curl_easy_escape(curl, date, 0);
+                snprintf(url, sizeof(url), "%s/event/?_limit=50&date_updated__gte=%s", base,
+                         escaped ? escaped : "");
+        }
+        curl_free(escaped);
+        curl_easy_reset(curl);
+        curl_easy_setopt(curl, CURLOPT_URL, url);
+        curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(curl, CURLOPT_USERNAME, api_key);
+        curl_easy_setopt(curl, CURLOPT_PASSWORD, "");
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
+        curl_easy_setopt(curl, CURLOPT_USERAGENT, "closebridge/" CB_VERSION);
+        rc = curl_easy_perform(curl);
+        if (rc != CURLE_OK) {
+                snprintf(errstr, errstr_size, "GET %s/event/: %s", base,
+                         a.too_big ? "answer too large" : curl_easy_strerror(rc));
+                goto done;
+        }
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        if (status == 429) {
+                curl_easy_header(curl, "Retry-After", 0, CURLH_HEADER, -1, &ra);
+                curl_easy_header(curl, "RateLimit", 0, CURLH_HEADER, -1, &rl);
+                *wait_ms =
+                    ingest_close_rate_limit_wait(ra ? ra->value : NULL, rl ? rl->value : NULL);
+                snprintf(errstr, errstr_size, "rate limited for %ld ms", *wait_ms);
+                res = INGEST_CLOSE_RATE_LIMITED;
+                goto done;
+        }
+        if (status == 401 || status == 403) {
+                snprintf(errstr, errstr_size, "HTTP %ld: the API key was refused", status);
+                res = INGEST_CLOSE_UNAUTHORIZED;
+                goto done;
+        }
+        if (status != 200) {
+                snprintf(errstr, errstr_size, "HTTP %ld from %s/event/", status, base);
+                goto done;
+        }
+        page->root = cb_json_parse(a.data ? a.data : "", a.len, err, sizeof(err));
+        if (!json_object_object_get_ex(page->root, "data", &events) ||
+            !json_object_is_type(events, json_type_array)) {
+                snprintf(errstr, errstr_size, "the Event Log answer has no \"data\" list%s%s",
+                         *err ? ": " : "", err);
+                json_object_put(page->root);
+                page->root = NULL;
+                goto done;
+        }
+        page->events = events;
+        if (json_object_object_get_ex(page->root, "cursor_next", &next) &&
+            json_object_is_type(next, json_type_string) && *json_object_get_string(next))
+                page->cursor_next = json_object_get_string(next);
+        res = INGEST_CLOSE_OK;
+done:
+        free(a.data);
+        return res;
+}

@@ -1,0 +1,38 @@
+/* ingest close api: one page of Close's Event Log, GET {base}/event/ (reference
+ * closeio-and-elements.md §4.2, §4.4), with HTTP Basic auth (the API key as user name, empty
+ * password), newest events first, walked with cursor_next. */
+#ifndef INGEST_CLOSE_API_H
+#define INGEST_CLOSE_API_H
+
+#include <stdint.h>
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+typedef enum {
+        INGEST_CLOSE_OK = 0,
+        INGEST_CLOSE_RATE_LIMITED, /* 429: *wait_ms says how long to stay away */
+        INGEST_CLOSE_UNAUTHORIZED, /* 401 or 403: a wrong API key */
+        INGEST_CLOSE_ERROR         /* 5xx, time-out, transport error, unreadable answer */
+} ingest_close_result_t;
+
+typedef struct ingest_close_page {
+        json_object *root;       /* owned: the answer; free with json_object_put */
+        json_object *events;     /* borrowed from root: the "data" array */
+        const char *cursor_next; /* borrowed from root, or NULL on the last page */
+} ingest_close_page_t;
+
+/* Fetches one page with curl (the caller's handle, reset here): the first when cursor is NULL
+ * (events with date_updated >= from_us), else the page cursor names. Every request ends within
+ * timeout_ms. On INGEST_CLOSE_RATE_LIMITED, *wait_ms is the longer of Retry-After and the
+ * RateLimit header's reset (decimals allowed, rounded up), at least 1000. errstr says what
+ * went wrong otherwise. */
+ingest_close_result_t ingest_close_fetch(CURL *curl, const char *base, const char *api_key,
+                                         int64_t from_us, const char *cursor, long timeout_ms,
+                                         ingest_close_page_t *page, long *wait_ms, char *errstr,
+                                         size_t errstr_size);
+
+/* Milliseconds a 429 asks to wait, from the Retry-After and RateLimit header values (either
+ * NULL): the longer of the two, rounded up, at least 1000. */
+long ingest_close_rate_limit_wait(const char *retry_after, const char *ratelimit);
+
+#endif

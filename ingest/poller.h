@@ -1,0 +1,32 @@
+/* ingest poller: polls the Close Event Log of every polling instance this replica is given,
+ * and publishes what is new with origin "polling" (DESIGN §6).
+ *
+ * Which replica polls which instance follows Kafka's consumer group assignment of the
+ * instances topic's partitions (group poller-group-id): an instance is polled by the member
+ * that holds the partition its record is on. Each poll's envelopes and the instance's new poll
+ * state go to Kafka in one transaction, so a crash between them publishes nothing twice and
+ * loses nothing. Instances added, changed or deleted through the API start, change or stop
+ * their polling on the next round, without a restart.
+ *
+ * Threads: one thread of its own, which alone touches the poller's Kafka handles, its libcurl
+ * handle and the poll states. */
+#ifndef INGEST_POLLER_H
+#define INGEST_POLLER_H
+
+#include <stddef.h>
+
+struct ingest;
+typedef struct ingest_poller ingest_poller_t;
+
+/* Creates the transactional producer and the assignment consumer, and starts the thread.
+ * Borrows ing. Returns NULL with errstr set. */
+ingest_poller_t *ingest_poller_new(struct ingest *ing, char *errstr, size_t errstr_size);
+
+/* Stops the thread (a poll in progress finishes or is aborted) and frees the poller.
+ * NULL is a no-op. */
+void ingest_poller_destroy(ingest_poller_t *p);
+
+/* 1 once the transactional producer hit a fatal error (ingest must exit), else 0. */
+int ingest_poller_fatal(ingest_poller_t *p);
+
+#endif

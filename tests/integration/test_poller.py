@@ -1,0 +1,168 @@
+"""The poller against a fake Close API (fake_close.py) and the real broker: every event once,
+the same envelopes as webhooks give, changed events again, no loss and no duplicate across a
+SIGKILL, two replicas sharing the instances, and Close's 429s, 500s and refused keys."""
+import json
+import re
+import signal
+import time
+
+from fake_close import FakeClose, close_date
+from harness import (Bridge, b64id, bootstrap, fixture, instance, kcat_read, request, run,
+                     wait_for)
+
+SINCE = "2019-01-01T00:00:00Z"  # event.poller.since: publish from here, not only from now
+POLL = ["--poll-overlap-s", "3"]
+
+
+def polling_instance(iid, base, key, **extra):
+    conf = {"event.vendor.type": "polling", "event.poller.refresh_interval": "0.01",
+            "event.poller.since": SINCE, "base.url": base, "username": key}
+    conf.update(extra)
+    inst = instance(iid, "http://127.0.0.1:9/unused", **conf)
+    return inst
+
+
+def event(n, object_id=None, date=None, key_offset=0):
+    e = json.loads(fixture("modern_lead_created.json"))["event"]
+    e.update(id=f"ev_poll{n:06d}", object_id=object_id or f"lead_{n}",
+             lead_id=object_id or f"lead_{n}",
+             date_created=date or close_date(time.time() - 60 + n * 0.001),
+             date_updated=date or close_date(time.time() - 60 + n * 0.001))
+    return e
+
+
+def envelopes(bridge, origin=None):
+    recs = kcat_read(bootstrap(), bridge.topic("closeio.events"))
+    return [r for r in recs if origin is None or r["headers"].get("ce_origin") == origin]
+
+
+def ids_on_topic(bridge, origin="polling"):
+    return [r["headers"]["ce_id"] for r in envelopes(bridge, origin)]
+
+
+def scenario(make_instances, *ingest_args):
+    def wrap(test):
+        def wrapped():
+            fake = FakeClose(["K1", "K2"])
+            bridge = Bridge(make_instances(fake.base))
+            failed = True
+            try:
+                test(bridge, fake, *ingest_args)
+                failed = False
+            finally:
+                bridge.close(failed)
+                fake.close()
+        wrapped.__name__ = test.__name__
+        return wrapped
+    return wrap
+
+
+@scenario(lambda base: [polling_instance(101, base, "K1")])
+def test_polled_events_arrive_once_as_the_webhook_envelopes(bridge, fake):
+    for n in range(120):  # three pages
+        fake.add("K1", event(n))
+    ingest = bridge.ingest(*POLL).ready()
+    wait_for("120 polled events", lambda: len(ids_on_topic(bridge)) >= 120)
+
+    # the same event by webhook: the same envelope but for its origin and Close's wrapper
+    webhook = {"subscription_id": "whsub_x", "event": fake.events["K1"]["ev_poll000007"]}
+    r = request("POST", f"{ingest.url}/events/closeio/{b64id(101)}",
+                json.dumps(webhook).encode(), {"Content-Type": "application/json"})
+    assert r.status == 202
+    hooked_id = r.json()["ids"][0]
+    hooked = wait_for("the webhook's envelope", lambda: envelopes(bridge, "webhook"))
+    polled = [r for r in envelopes(bridge, "polling") if r["headers"]["ce_id"] == hooked_id]
+    assert len(polled) == 1, "the poll gave the same envelope id"
+    a, b = json.loads(hooked[0]["payload"]), json.loads(polled[0]["payload"])
+    assert a["data"]["raw"]["event"] == b["data"]["raw"]["event"]
+    for env in (a, b):
+        del env["origin"], env["data"]["raw"]
+    assert a == b, (a, b)
+
+    # added between polls: once; date_updated changed by Close: once more
+    fake.add("K1", event(500))
+    changed = dict(fake.events["K1"]["ev_poll000003"], date_updated=close_date(time.time()))
+    fake.add("K1", changed)
+    wait_for("the new and the changed event", lambda: len(ids_on_topic(bridge)) >= 122)
+    n_polls = len(fake.polls("K1"))
+    wait_for("two more polls", lambda: len(fake.polls("K1")) >= n_polls + 4)
+    ids = ids_on_topic(bridge)
+    assert len(ids) == 122 and len(set(ids)) == 122, (len(ids), len(set(ids)))
+    assert sum(1 for i in ids if i.startswith("ev_poll000003_")) == 2
+    assert ingest.stop() == 0
+
+
+@scenario(lambda base: [polling_instance(101, base, "K1")])
+def test_a_replica_killed_mid_poll_loses_and_repeats_nothing(bridge, fake):
+    for n in range(400):  # eight pages, each answered slowly
+        fake.add("K1", event(n))
+    fake.faults = [("hang", 0.3)] * 8
+    txid = ["--poller-transactional-id", "closebridge-poller-kill-test"]
+    ingest = bridge.ingest(*(POLL + txid)).ready()
+    wait_for("a poll half way through", lambda: len(fake.polls("K1")) >= 3)
+    ingest.stop(signal.SIGKILL)
+    fake.add("K1", event(900))
+    ingest = bridge.ingest(*(POLL + txid)).ready()
+    wait_for("every event", lambda: len(set(ids_on_topic(bridge))) >= 401, timeout=60)
+    n_polls = len(fake.polls("K1"))
+    wait_for("more polls", lambda: len(fake.polls("K1")) >= n_polls + 3)
+    ids = ids_on_topic(bridge)
+    assert len(ids) == 401, f"{len(ids)} records for 401 events"
+    assert ingest.stop() == 0
+
+
+INSTANCES = list(range(201, 213))
+
+
+@scenario(lambda base: [polling_instance(i, base, "K1") for i in INSTANCES])
+def test_two_replicas_share_the_instances_and_one_takes_over(bridge, fake):
+    a = bridge.ingest(*POLL).ready()
+    b = bridge.ingest(*POLL).ready()
+    wait_for("both replicas polling", lambda: "polling the instances of 3" in a.logs() and
+             "polling the instances of 3" in b.logs(), timeout=60)
+    for n in range(50):
+        fake.add("K1", event(n))
+    # every instance shares the key and so the log: each of the 12 publishes the 50 once
+    wait_for("every instance's events", lambda: len(ids_on_topic(bridge)) >= 600, timeout=60)
+
+    def published_by(svc):
+        return set(re.findall(r"poller: instance (\d+): \d+ new events", svc.logs()))
+
+    pa, pb = published_by(a), published_by(b)
+    assert pa and pb and not (pa & pb), (pa, pb)
+    assert len(pa | pb) == 12
+    assert b.stop() == 0
+    for n in range(50, 60):
+        fake.add("K1", event(n))
+    wait_for("the survivor polling every instance",
+             lambda: len(ids_on_topic(bridge)) >= 720, timeout=90)
+    ids = ids_on_topic(bridge)
+    assert len(ids) == 720, len(ids)
+    assert a.stop() == 0
+
+
+@scenario(lambda base: [polling_instance(301, base, "K1"), polling_instance(302, base, "BAD")])
+def test_429_and_500_are_honoured_and_a_bad_key_stays_its_own(bridge, fake):
+    for n in range(10):
+        fake.add("K1", event(n))
+    fake.faults = [("429", 1, 1.5), ("500",), ("500",)]
+    ingest = bridge.ingest(*POLL).ready()
+    wait_for("the events after the faults", lambda: len(ids_on_topic(bridge)) >= 10)
+    with fake.lock:
+        k1 = [(s, t) for (k, p, s), t in zip(fake.requests, fake.times) if k == "K1"]
+    statuses = [s for s, _ in k1]
+    assert statuses[:4] == [429, 500, 500, 200], statuses
+    # the retry after the 429 waited for the RateLimit reset (1.5 s, a decimal)
+    assert k1[1][1] - k1[0][1] >= 1.4, k1[:2]
+    text = request("GET", ingest.url + "/metrics").body.decode()
+    assert re.search(r'closebridge_polls_total\{outcome="unauthorized"\} [1-9]', text), text
+    assert re.search(r'closebridge_polls_total\{outcome="rate_limited"\} 1\b', text), text
+    assert len(ids_on_topic(bridge)) == 10
+    assert ingest.stop() == 0
+
+
+if __name__ == "__main__":
+    run([test_polled_events_arrive_once_as_the_webhook_envelopes,
+         test_a_replica_killed_mid_poll_loses_and_repeats_nothing,
+         test_two_replicas_share_the_instances_and_one_takes_over,
+         test_429_and_500_are_honoured_and_a_bad_key_stays_its_own])
