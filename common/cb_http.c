@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 
 #include "cb_log.h"
+#include "cb_time.h"
 #include "cb_metrics.h"
 
 /* Each connection's memory for headers and reading (MHD's default is 32 KiB). MHD clears it for
@@ -402,13 +403,7 @@ int cb_http_drain(cb_http_t *http, int timeout_ms)
         struct timespec deadline;
         int ret = 0;
 
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_sec += timeout_ms / 1000;
-        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-        if (deadline.tv_nsec >= 1000000000) {
-                deadline.tv_sec++;
-                deadline.tv_nsec -= 1000000000;
-        }
+        cb_time_deadline(&deadline, timeout_ms);
         pthread_mutex_lock(&http->mtx);
         while (http->active > 0 && !ret)
                 ret = pthread_cond_timedwait(&http->cond, &http->mtx, &deadline) ? -1 : 0;

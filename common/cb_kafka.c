@@ -182,3 +182,36 @@ done:
         rd_kafka_queue_destroy(q);
         return ret;
 }
+
+void cb_kafka_consumer_destroy(rd_kafka_t *rk, int timeout_ms)
+{
+        rd_kafka_queue_t *q;
+        rd_kafka_error_t *error;
+        struct timespec deadline, now;
+
+        if (!rk)
+                return;
+        q = rd_kafka_queue_new(rk);
+        error = rd_kafka_consumer_close_queue(rk, q);
+        if (error) {
+                rd_kafka_error_destroy(error);
+        } else {
+                clock_gettime(CLOCK_MONOTONIC, &deadline);
+                deadline.tv_sec += timeout_ms / 1000;
+                deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+                while (!rd_kafka_consumer_closed(rk)) {
+                        clock_gettime(CLOCK_MONOTONIC, &now);
+                        if (now.tv_sec > deadline.tv_sec ||
+                            (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec)) {
+                                cb_log_warn("kafka %s: not closed in time; leaving the group to "
+                                            "its session time-out",
+                                            rd_kafka_name(rk));
+                                break;
+                        }
+                        /* serves the close: the rebalance callback hands partitions back */
+                        rd_kafka_queue_poll_callback(q, 100);
+                }
+        }
+        rd_kafka_queue_destroy(q);
+        rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}

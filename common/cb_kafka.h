@@ -69,4 +69,9 @@ int cb_kafka_ensure_topics(rd_kafka_t *rk, const cb_config_t *cfg, const cb_topi
 int cb_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr,
                              size_t errstr_size);
 
+/* Closes consumer rk (leaving its group, committing what is stored) and destroys it, waiting
+ * no longer than timeout_ms: with the broker gone, close would otherwise wait on it. A member
+ * that could not leave is dropped by the group after its session times out. */
+void cb_kafka_consumer_destroy(rd_kafka_t *rk, int timeout_ms);
+
 #endif

@@ -10,6 +10,7 @@
 #include "cb_json.h"
 #include "cb_kafka.h"
 #include "cb_log.h"
+#include "cb_time.h"
 
 struct cb_table {
         const char *topic;
@@ -198,10 +199,7 @@ void cb_table_destroy(cb_table_t *t)
                 t->run = 0;
                 pthread_join(t->thread, NULL);
         }
-        if (t->rk) {
-                rd_kafka_consumer_close(t->rk);
-                rd_kafka_destroy(t->rk);
-        }
+        cb_kafka_consumer_destroy(t->rk, 1000);
         if (t->map)
                 lh_table_free(t->map);
         free(t->position);
@@ -273,13 +271,7 @@ int cb_table_sync(cb_table_t *t, int timeout_ms)
 
         if (!ends)
                 return -1;
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_sec += timeout_ms / 1000;
-        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-        if (deadline.tv_nsec >= 1000000000) {
-                deadline.tv_sec++;
-                deadline.tv_nsec -= 1000000000;
-        }
+        cb_time_deadline(&deadline, timeout_ms);
         if (end_offsets(t, ends, &deadline)) {
                 free(ends);
                 return -1;

@@ -129,3 +129,14 @@ int64_t cb_time_now_us(void)
         clock_gettime(CLOCK_REALTIME, &ts);
         return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+void cb_time_deadline(struct timespec *deadline, int timeout_ms)
+{
+        clock_gettime(CLOCK_REALTIME, deadline);
+        deadline->tv_sec += timeout_ms / 1000;
+        deadline->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+        if (deadline->tv_nsec >= 1000000000) {
+                deadline->tv_sec++;
+                deadline->tv_nsec -= 1000000000;
+        }
+}

@@ -21,6 +21,9 @@ int cb_time_format_ms(int64_t us, char *out, size_t out_size);
  * envelope ids (which may not contain '.'). out needs 21 bytes. Returns 0 or -1. */
 int cb_time_format_compact(int64_t us, char *out, size_t out_size);
 
+/* Sets *deadline to timeout_ms from now on CLOCK_REALTIME, for pthread_cond_timedwait. */
+void cb_time_deadline(struct timespec *deadline, int timeout_ms);
+
 /* Microseconds since the epoch now (CLOCK_REALTIME). */
 int64_t cb_time_now_us(void);
 

@@ -174,13 +174,13 @@ int main(int argc, char **argv)
         cb_http_quiesce(http);
         ingest_admin_destroy(ing.admin); /* answers what is queued; its writes are flushed */
         ing.admin = NULL;
-        ingest_poller_destroy(ing.poller); /* a poll in progress commits or aborts */
-        ing.poller = NULL;
         ingest_producer_drain(ing.producer, shutdown_ms);
         if (cb_http_drain(http, 2000))
                 cb_log_warn("requests still open at shutdown");
         cb_http_stop(http);
         http = NULL;
+        ingest_poller_destroy(ing.poller); /* a poll in progress commits or aborts */
+        ing.poller = NULL;
         goto out;
 fail:
         cb_log_error("%s", errstr);

@@ -109,7 +109,7 @@ static void load_states(ingest_poller_t *p)
                 rd_kafka_topic_partition_list_add(parts, p->topic_state, i)->offset =
                     RD_KAFKA_OFFSET_BEGINNING;
         rd_kafka_assign(rk, parts);
-        while (eofs < n && now_ms() < deadline) {
+        while (eofs < n && now_ms() < deadline && p->run) {
                 rkm = rd_kafka_consumer_poll(rk, 200);
                 if (!rkm)
                         continue;
@@ -125,15 +125,12 @@ static void load_states(ingest_poller_t *p)
                 }
                 rd_kafka_message_destroy(rkm);
         }
-        if (eofs < n)
+        if (eofs < n && p->run)
                 cb_log_warn("poller: %s not read to its end in time", p->topic_state);
 done:
         if (parts)
                 rd_kafka_topic_partition_list_destroy(parts);
-        if (rk) {
-                rd_kafka_consumer_close(rk);
-                rd_kafka_destroy(rk);
-        }
+        cb_kafka_consumer_destroy(rk, 1000);
 }
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -592,10 +589,7 @@ void ingest_poller_destroy(ingest_poller_t *p)
                 p->run = 0;
                 pthread_join(p->thread, NULL);
         }
-        if (p->assign) {
-                rd_kafka_consumer_close(p->assign);
-                rd_kafka_destroy(p->assign);
-        }
+        cb_kafka_consumer_destroy(p->assign, 3000);
         if (p->txp)
                 rd_kafka_destroy(p->txp);
         if (p->curl)

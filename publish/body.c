@@ -12,8 +12,8 @@ static json_object *member(json_object *obj, const char *key)
         return json_object_object_get_ex(obj, key, &v) ? v : NULL;
 }
 
-/* A deep copy of member key of obj (NULL stays NULL): the result is the caller's, so it shares
- * no reference count with obj, which other threads read. */
+/* A deep copy of member key of obj (NULL stays NULL), for parts of instances: other threads
+ * read those, and json-c's reference counts are not atomic. */
 static json_object *copy_member(json_object *obj, const char *key)
 {
         json_object *v = member(obj, key), *dst = NULL;
@@ -21,6 +21,12 @@ static json_object *copy_member(json_object *obj, const char *key)
         if (v && json_object_deep_copy(v, &dst, NULL))
                 return NULL;
         return dst;
+}
+
+/* A new reference to member key of obj, which belongs to this thread. */
+static json_object *share_member(json_object *obj, const char *key)
+{
+        return json_object_get(member(obj, key));
 }
 
 static char *elements_body(const cb_instance_t *inst, json_object *env)
@@ -43,7 +49,7 @@ static char *elements_body(const cb_instance_t *inst, json_object *env)
 
         json_object_object_add(event, "elementKey", json_object_new_string("closeio"));
         for (i = 0; i < sizeof(event_keys) / sizeof(event_keys[0]); i++)
-                json_object_object_add(event, event_keys[i], copy_member(data, event_keys[i]));
+                json_object_object_add(event, event_keys[i], share_member(data, event_keys[i]));
         json_object_array_add(events, event);
         event = NULL;
 
@@ -53,10 +59,10 @@ static char *elements_body(const cb_instance_t *inst, json_object *env)
         json_object_object_add(msg, "instanceName", json_object_new_string(inst->name));
         json_object_object_add(msg, "instanceTags", tags);
         tags = NULL;
-        json_object_object_add(msg, "eventId", copy_member(env, "id"));
+        json_object_object_add(msg, "eventId", share_member(env, "id"));
         json_object_object_add(msg, "events", events);
         events = NULL;
-        json_object_object_add(msg, "raw", copy_member(data, "raw"));
+        json_object_object_add(msg, "raw", share_member(data, "raw"));
         json_object_object_add(root, "message", msg);
         msg = NULL;
         out = strdup(json_object_to_json_string_ext(root, JSON_FLAGS));
@@ -69,11 +75,12 @@ done:
         return out;
 }
 
-char *publish_body_new(const cb_instance_t *inst, json_object *env, const char **content_type)
+char *publish_body_new(const cb_instance_t *inst, json_object *env, const char *env_text,
+                       size_t env_len, const char **content_type)
 {
         if (!strcmp(inst->format, "cloudevents")) {
                 *content_type = "application/cloudevents+json; charset=UTF-8";
-                return strdup(json_object_to_json_string_ext(env, JSON_FLAGS));
+                return strndup(env_text, env_len);
         }
         *content_type = "application/json";
         return elements_body(inst, env);

@@ -7,12 +7,14 @@
 
 #include "cb_instance.h"
 
-/* The callback body for envelope env (borrowed) and inst (borrowed):
+/* The callback body for envelope env, whose text is env_text[0..env_len) (as read from Kafka),
+ * and inst (all borrowed; env must belong to the calling thread: the body shares parts of it):
  * - "elements": Cloud Elements' {"message": {elementKey, instanceId, instance_id, instanceName,
  *   instanceTags, eventId, events: [{elementKey, eventType, objectType, objectId, date}], raw}};
- * - "cloudevents": the envelope itself, a structured CloudEvent.
+ * - "cloudevents": the envelope itself, a structured CloudEvent, byte for byte.
  * Returns a new NUL-terminated string the caller frees and sets *content_type (static), or
  * NULL when env lacks what the body needs or memory ran out. */
-char *publish_body_new(const cb_instance_t *inst, json_object *env, const char **content_type);
+char *publish_body_new(const cb_instance_t *inst, json_object *env, const char *env_text,
+                       size_t env_len, const char **content_type);
 
 #endif

@@ -54,6 +54,7 @@ typedef struct held {
 
 typedef struct publish_state {
         struct lh_table *keys; /* key -> keyq_t */
+        size_t key_deletes;    /* since keys was last rebuilt (see forget_key) */
         held_t *held;
         size_t nheld;
         item_t *reproduce; /* items whose move to another topic must be tried again */
@@ -306,6 +307,32 @@ static void enqueue(publish_t *pub, item_t *it)
         dispatch(pub, it);
 }
 
+/* Deletes key from the ordering table. json-c's lh_table never reuses the slots of deleted
+ * entries, so a table that sees an insert and a delete per message would fill with them and
+ * every lookup would scan it: once as many deletes as slots have happened, the live entries
+ * move to a fresh table. */
+static void forget_key(publish_t *pub, const char *key)
+{
+        publish_state_t *st = pub->state;
+        struct lh_table *fresh;
+        struct lh_entry *e, *next;
+
+        lh_table_delete(st->keys, key);
+        if (++st->key_deletes < (size_t)st->keys->size)
+                return;
+        fresh = lh_kchar_table_new(st->keys->size, keyq_free);
+        if (!fresh)
+                return;
+        for (e = st->keys->head; e; e = next) {
+                next = e->next;
+                lh_table_insert(fresh, lh_entry_k(e), lh_entry_v(e));
+        }
+        st->keys->free_fn = NULL; /* the entries moved: free only the old table */
+        lh_table_free(st->keys);
+        st->keys = fresh;
+        st->key_deletes = 0;
+}
+
 /* it's attempt is over: the next of its key may go. Call before it may be freed. */
 static void release_key(publish_t *pub, item_t *it)
 {
@@ -322,7 +349,7 @@ static void release_key(publish_t *pub, item_t *it)
         it->next = NULL;
         q->head = next;
         if (!next) {
-                lh_table_delete(pub->state->keys, it->key);
+                forget_key(pub, it->key);
                 return;
         }
         dispatch(pub, next);
@@ -531,7 +558,7 @@ static void prepare(publish_t *pub, item_t *it)
         it->key = malloc(klen);
         if (it->key)
                 snprintf(it->key, klen, "%s\n%s", id, subject);
-        it->body = publish_body_new(it->inst, env, &it->content_type);
+        it->body = publish_body_new(it->inst, env, rkm->payload, rkm->len, &it->content_type);
         json_object_put(env);
         if (!it->key || !it->body) {
                 skip(pub, it, "cannot build the callback body");
@@ -906,11 +933,8 @@ void publish_consumer_close(publish_t *pub)
         item_t *it, *next;
         size_t i;
 
-        if (pub->rk) {
-                rd_kafka_consumer_close(pub->rk);
-                rd_kafka_destroy(pub->rk);
-                pub->rk = NULL;
-        }
+        cb_kafka_consumer_destroy(pub->rk, 5000);
+        pub->rk = NULL;
         if (pub->prk) {
                 rd_kafka_flush(pub->prk, 5000);
                 rd_kafka_destroy(pub->prk);

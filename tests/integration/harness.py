@@ -79,14 +79,14 @@ def request(method, url, body=None, headers=None, timeout=30):
 
 
 class Receiver:
-    """A callback receiver on loopback that records every request. `plan(event_id, attempt)`
+    """A callback receiver on loopback that records every request. `plan(event_id, attempt, path)`
     decides the answer to each attempt: a status, or (status, {headers}) (default 200).
     `gate(event_id, path)`, when set, runs before answering and may block (a slow receiver)."""
 
     def __init__(self):
         self.requests = []
         self.lock = threading.Lock()
-        self.plan = lambda event_id, attempt: 200
+        self.plan = lambda event_id, attempt, path: 200
         self.gate = None
         receiver = self
 
@@ -100,7 +100,7 @@ class Receiver:
                     receiver.gate(event_id, self.path)
                 with receiver.lock:
                     attempt = 1 + sum(1 for r in receiver.requests if r["id"] == event_id)
-                    answer = receiver.plan(event_id, attempt)
+                    answer = receiver.plan(event_id, attempt, self.path)
                     status, headers = answer if isinstance(answer, tuple) else (answer, {})
                     receiver.requests.append({"id": event_id, "headers": dict(self.headers),
                                               "body": body, "status": status, "path": self.path,
