@@ -161,8 +161,37 @@ def test_429_and_500_are_honoured_and_a_bad_key_stays_its_own(bridge, fake):
     assert ingest.stop() == 0
 
 
+ADMIN = {"Authorization": "User u, Organization o"}
+
+
+@scenario(lambda base: [polling_instance(401, base, "K2")])
+def test_instances_from_the_api_start_and_stop_polling_without_a_restart(bridge, fake):
+    ingest = bridge.ingest(*(POLL + ["--admin-user-secret", "u", "--admin-org-secret", "o"]))
+    ingest.ready()
+    for n in range(5):
+        fake.add("K1", event(n))
+    created = {"name": "api-polled", "element": {"key": "closeio"},
+               "configuration": polling_instance(0, fake.base, "K1")["configuration"]}
+    r = request("POST", ingest.url + "/instances", json.dumps(created).encode(), ADMIN)
+    assert r.status == 200, r.body
+    new_id = r.json()["id"]
+    wait_for("the new instance's events", lambda: len(ids_on_topic(bridge)) >= 5)
+    assert {json.loads(r["payload"])["instanceid"] for r in envelopes(bridge)} == {str(new_id)}
+
+    r = request("DELETE", f"{ingest.url}/instances/{new_id}", headers=ADMIN)
+    assert r.status == 200
+    # instance 401 (key K2) keeps polling: once it polled three more times, the deleted one
+    # (key K1) has stopped, but for a poll that was already under way
+    k1 = len(fake.polls("K1"))
+    k2 = len(fake.polls("K2"))
+    wait_for("three more polls of the other instance", lambda: len(fake.polls("K2")) >= k2 + 3)
+    assert len(fake.polls("K1")) <= k1 + 1, (k1, len(fake.polls("K1")))
+    assert ingest.stop() == 0
+
+
 if __name__ == "__main__":
     run([test_polled_events_arrive_once_as_the_webhook_envelopes,
          test_a_replica_killed_mid_poll_loses_and_repeats_nothing,
          test_two_replicas_share_the_instances_and_one_takes_over,
-         test_429_and_500_are_honoured_and_a_bad_key_stays_its_own])
+         test_429_and_500_are_honoured_and_a_bad_key_stays_its_own,
+         test_instances_from_the_api_start_and_stop_polling_without_a_restart])
