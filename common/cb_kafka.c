@@ -1,10 +1,14 @@
 #include "cb_kafka.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <json-c/json.h>
 #include <string.h>
 #include <time.h>
 
 #include "cb_log.h"
+#include "cb_metrics.h"
+#include "cb_time.h"
 
 const char *cb_kafka_topic(const cb_config_t *cfg, const char *name, char *out, size_t out_size)
 {
@@ -22,6 +26,68 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
         cb_log(l, "kafka %s %s: %s", rd_kafka_name(rk), fac, buf);
 }
 
+static int64_t last_up_ms; /* atomic */
+
+int cb_kafka_reachable(void)
+{
+        return cb_time_now_us() / 1000 - __atomic_load_n(&last_up_ms, __ATOMIC_RELAXED) < 5000;
+}
+
+static json_object *get(json_object *obj, const char *key)
+{
+        json_object *v;
+
+        return json_object_object_get_ex(obj, key, &v) ? v : NULL;
+}
+
+/* librdkafka's statistics (STATISTICS.md): brokers' states, and consumers' lag per partition. */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+        static cb_metric_family_t *lag;
+        json_object *root = json_tokener_parse(json), *topics;
+        const char *client;
+        char labels[512];
+
+        (void)rk;
+        (void)len;
+        (void)opaque;
+        if (!root)
+                return 0;
+        json_object_object_foreach(get(root, "brokers"), name, broker)
+        {
+                (void)name;
+                if (json_object_get_int(get(broker, "nodeid")) >= 0 &&
+                    !strcmp(json_object_get_string(get(broker, "state")) ?: "", "UP")) {
+                        __atomic_store_n(&last_up_ms, cb_time_now_us() / 1000, __ATOMIC_RELAXED);
+                        break;
+                }
+        }
+        topics = get(root, "topics");
+        if (topics && !strcmp(json_object_get_string(get(root, "type")) ?: "", "consumer")) {
+                if (!lag)
+                        lag = cb_metrics_family("closebridge_consumer_lag",
+                                                "messages behind the end of each assigned "
+                                                "partition, by Kafka client",
+                                                CB_METRIC_GAUGE);
+                client = json_object_get_string(get(root, "client_id")) ?: "";
+                json_object_object_foreach(topics, topic, t)
+                {
+                        json_object_object_foreach(get(t, "partitions"), part, p)
+                        {
+                                int64_t l = json_object_get_int64(get(p, "consumer_lag"));
+                                if (!strcmp(part, "-1") || l < 0)
+                                        continue;
+                                snprintf(labels, sizeof(labels),
+                                         "client=\"%s\",topic=\"%s\",partition=\"%s\"", client,
+                                         topic, part);
+                                cb_metrics_set(lag, labels, (double)l);
+                        }
+                }
+        }
+        json_object_put(root);
+        return 0; /* librdkafka frees json */
+}
+
 rd_kafka_conf_t *cb_kafka_conf_new(const cb_config_t *cfg, const char *const *defaults,
                                    char *errstr, size_t errstr_size)
 {
@@ -30,6 +96,7 @@ rd_kafka_conf_t *cb_kafka_conf_new(const cb_config_t *cfg, const char *const *de
         char err[256];
         size_t i, n;
 
+        rd_kafka_conf_set(conf, "statistics.interval.ms", "1000", NULL, 0);
         for (; defaults && defaults[0]; defaults += 2) {
                 if (rd_kafka_conf_set(conf, defaults[0], defaults[1], err, sizeof(err)) !=
                     RD_KAFKA_CONF_OK) {
@@ -52,6 +119,7 @@ rd_kafka_conf_t *cb_kafka_conf_new(const cb_config_t *cfg, const char *const *de
                 }
         }
         rd_kafka_conf_set_log_cb(conf, log_cb);
+        rd_kafka_conf_set_stats_cb(conf, stats_cb);
         return conf;
 fail:
         rd_kafka_conf_destroy(conf);
@@ -187,6 +255,7 @@ void cb_kafka_consumer_destroy(rd_kafka_t *rk, int timeout_ms)
 {
         rd_kafka_queue_t *q;
         rd_kafka_error_t *error;
+        rd_kafka_event_t *ev;
         struct timespec deadline, now;
 
         if (!rk)
@@ -208,8 +277,13 @@ void cb_kafka_consumer_destroy(rd_kafka_t *rk, int timeout_ms)
                                             rd_kafka_name(rk));
                                 break;
                         }
-                        /* serves the close: the rebalance callback hands partitions back */
-                        rd_kafka_queue_poll_callback(q, 100);
+                        /* serves the close: partitions still assigned are handed back (the
+   owner committed what was final before closing) */
+                        ev = rd_kafka_queue_poll(q, 100);
+                        if (ev && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+                                rd_kafka_assign(rk, NULL);
+                        if (ev)
+                                rd_kafka_event_destroy(ev);
                 }
         }
         rd_kafka_queue_destroy(q);

@@ -48,10 +48,16 @@ const char *cb_kafka_topic(const cb_config_t *cfg, const char *name, char *out, 
 
 /* A new librdkafka configuration holding defaults[] ("key", "value" pairs, NULL-terminated;
  * the user's settings override them) and then every property the user gave, with logs routed
- * through cb_log. Returns a conf the caller owns (hand it to rd_kafka_new), or NULL with
- * errstr naming the property that was refused. */
+ * through cb_log and statistics each second feeding cb_kafka_reachable and, for consumers, the
+ * closebridge_consumer_lag gauge (label client = client.id). The client must be polled (as
+ * every client must anyway), or its statistics pile up. Returns a conf the caller owns (hand it
+ * to rd_kafka_new), or NULL with errstr naming the property that was refused. */
 rd_kafka_conf_t *cb_kafka_conf_new(const cb_config_t *cfg, const char *const *defaults,
                                    char *errstr, size_t errstr_size);
+
+/* 1 when some client of this process saw a broker up within the last 5 s (from librdkafka's
+ * statistics, which every client made by cb_kafka_conf_new emits each second), else 0. */
+int cb_kafka_reachable(void);
 
 /* A topic to create when missing. */
 typedef struct cb_topic_spec {

@@ -5,10 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Histogram bucket bounds, seconds: from a fast Kafka acknowledgement to a slow receiver. */
+static const double bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                0.25,  0.5,    1,     2.5,  5,     10};
+#define NBOUNDS (sizeof(bounds) / sizeof(bounds[0]))
+
 typedef struct series {
         struct series *next;
         char *labels;
-        double value;
+        double value;             /* counter, gauge; a histogram's sum */
+        uint64_t count;           /* histogram: observations */
+        uint64_t bucket[NBOUNDS]; /* histogram: observations <= bounds[i] (not cumulative) */
 } series_t;
 
 struct cb_metric_family {
@@ -73,6 +80,27 @@ void cb_metrics_add(cb_metric_family_t *fam, const char *labels, double delta)
         pthread_mutex_unlock(&reg_lock);
 }
 
+void cb_metrics_observe(cb_metric_family_t *fam, const char *labels, double value)
+{
+        series_t *s;
+        size_t i;
+
+        if (!fam)
+                return;
+        pthread_mutex_lock(&reg_lock);
+        if ((s = series_of(fam, labels))) {
+                s->value += value;
+                s->count++;
+                for (i = 0; i < NBOUNDS; i++) {
+                        if (value <= bounds[i]) {
+                                s->bucket[i]++;
+                                break;
+                        }
+                }
+        }
+        pthread_mutex_unlock(&reg_lock);
+}
+
 void cb_metrics_set(cb_metric_family_t *fam, const char *labels, double value)
 {
         series_t *s;
@@ -113,10 +141,31 @@ char *cb_metrics_render(void)
         pthread_mutex_lock(&reg_lock);
         for (fam = families; fam; fam = fam->next) {
                 fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", fam->name, fam->help, fam->name,
-                        fam->type == CB_METRIC_COUNTER ? "counter" : "gauge");
-                for (s = fam->series; s; s = s->next)
-                        fprintf(out, "%s%s%s%s %.17g\n", fam->name, *s->labels ? "{" : "",
-                                s->labels, *s->labels ? "}" : "", s->value);
+                        fam->type == CB_METRIC_COUNTER ? "counter"
+                        : fam->type == CB_METRIC_GAUGE ? "gauge"
+                                                       : "histogram");
+                for (s = fam->series; s; s = s->next) {
+                        const char *sep = *s->labels ? "," : "";
+                        uint64_t cumulative = 0;
+                        size_t i;
+
+                        if (fam->type != CB_METRIC_HISTOGRAM) {
+                                fprintf(out, "%s%s%s%s %.17g\n", fam->name, *s->labels ? "{" : "",
+                                        s->labels, *s->labels ? "}" : "", s->value);
+                                continue;
+                        }
+                        for (i = 0; i < NBOUNDS; i++) {
+                                cumulative += s->bucket[i];
+                                fprintf(out, "%s_bucket{%s%sle=\"%g\"} %llu\n", fam->name,
+                                        s->labels, sep, bounds[i], (unsigned long long)cumulative);
+                        }
+                        fprintf(out, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", fam->name, s->labels, sep,
+                                (unsigned long long)s->count);
+                        fprintf(out, "%s_sum%s%s%s %.17g\n%s_count%s%s%s %llu\n", fam->name,
+                                *s->labels ? "{" : "", s->labels, *s->labels ? "}" : "", s->value,
+                                fam->name, *s->labels ? "{" : "", s->labels, *s->labels ? "}" : "",
+                                (unsigned long long)s->count);
+                }
         }
         pthread_mutex_unlock(&reg_lock);
         if (fclose(out)) {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { CB_METRIC_COUNTER, CB_METRIC_GAUGE } cb_metric_type_t;
+typedef enum { CB_METRIC_COUNTER, CB_METRIC_GAUGE, CB_METRIC_HISTOGRAM } cb_metric_type_t;
 
 typedef struct cb_metric_family cb_metric_family_t;
 
@@ -20,6 +20,10 @@ cb_metric_family_t *cb_metrics_family(const char *name, const char *help, cb_met
 /* Adds delta to the series with labels (e.g. "route=\"webhook\",code=\"202\"", or "" for
  * none), creating it at 0 first. Label values must already be escaped. */
 void cb_metrics_add(cb_metric_family_t *fam, const char *labels, double delta);
+
+/* Counts one observation of value (seconds) in a histogram series, whose buckets run from
+ * 1 ms to 10 s. */
+void cb_metrics_observe(cb_metric_family_t *fam, const char *labels, double value);
 
 /* Sets a gauge series to value. */
 void cb_metrics_set(cb_metric_family_t *fam, const char *labels, double value);

@@ -122,7 +122,9 @@ cb_table_t *cb_table_new(const cb_config_t *cfg, const char *topic, char *errstr
                          size_t errstr_size)
 {
         /* group.id is required by assign() in librdkafka 2.0.2; the table never commits. */
-        static const char *const defaults[] = {"group.id",
+        static const char *const defaults[] = {"client.id",
+                                               "closebridge-table",
+                                               "group.id",
                                                "closebridge-table",
                                                "enable.auto.commit",
                                                "false",

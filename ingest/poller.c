@@ -80,10 +80,17 @@ static void count_poll(ingest_poller_t *p, const char *outcome)
 /* Reads the whole compacted state topic into p->stored (committed records only). */
 static void load_states(ingest_poller_t *p)
 {
-        static const char *const defaults[] = {
-            "group.id",        "closebridge-poller-state", "enable.auto.commit",
-            "false",           "enable.partition.eof",     "true",
-            "isolation.level", "read_committed",           NULL};
+        static const char *const defaults[] = {"client.id",
+                                               "closebridge-poller-state",
+                                               "group.id",
+                                               "closebridge-poller-state",
+                                               "enable.auto.commit",
+                                               "false",
+                                               "enable.partition.eof",
+                                               "true",
+                                               "isolation.level",
+                                               "read_committed",
+                                               NULL};
         rd_kafka_topic_partition_list_t *parts = NULL;
         rd_kafka_message_t *rkm;
         rd_kafka_conf_t *conf;
@@ -478,6 +485,7 @@ static void *poller_main(void *arg)
                 rkm = rd_kafka_consumer_poll(p->assign, 100);
                 if (rkm)
                         rd_kafka_message_destroy(rkm);
+                rd_kafka_poll(p->txp, 0); /* its statistics and errors */
                 round_of_polls(p);
         }
         return NULL;
@@ -486,7 +494,9 @@ static void *poller_main(void *arg)
 ingest_poller_t *ingest_poller_new(ingest_t *ing, char *errstr, size_t errstr_size)
 {
         char txid[256], host[128] = "host", group[256];
-        const char *txdefaults[] = {"transactional.id",
+        const char *txdefaults[] = {"client.id",
+                                    "closebridge-poller",
+                                    "transactional.id",
                                     txid,
                                     "enable.idempotence",
                                     "true",
@@ -495,7 +505,9 @@ ingest_poller_t *ingest_poller_new(ingest_t *ing, char *errstr, size_t errstr_si
                                     "reconnect.backoff.max.ms",
                                     "1000",
                                     NULL};
-        const char *cdefaults[] = {"group.id",
+        const char *cdefaults[] = {"client.id",
+                                   "closebridge-poller",
+                                   "group.id",
                                    group,
                                    "enable.auto.commit",
                                    "false",

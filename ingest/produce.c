@@ -9,10 +9,12 @@
 #include "cb_kafka.h"
 #include "cb_log.h"
 #include "cb_metrics.h"
+#include "cb_time.h"
 
 struct ingest_producer {
         const cb_config_t *cfg;
         cb_metric_family_t *produced; /* envelopes by result */
+        cb_metric_family_t *ack_time; /* from produce to the last acknowledgement of a request */
         rd_kafka_t *rk;
         pthread_t thread;
         volatile int run;
@@ -29,6 +31,7 @@ typedef struct batch {
         int pending;        /* atomic: records not yet reported */
         int failed;         /* atomic */
         char *accepted;     /* the 202 body */
+        int64_t started_us; /* when its records were handed to the producer */
 } batch_t;
 
 typedef struct sync_wait {
@@ -44,6 +47,7 @@ static void batch_finish(batch_t *b)
 {
         char retry[16];
 
+        cb_metrics_observe(b->p->ack_time, "", (double)(cb_time_now_us() - b->started_us) / 1e6);
         if (__atomic_load_n(&b->failed, __ATOMIC_ACQUIRE)) {
                 snprintf(retry, sizeof(retry), "%ld", cb_config_int(b->p->cfg, "retry-after-s"));
                 cb_http_respond_error_h(b->req, 503,
@@ -120,7 +124,8 @@ static void *poll_main(void *arg)
 ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, size_t errstr_size)
 {
         char timeout[24];
-        const char *defaults[] = {"enable.idempotence", "true", "acks", "all",
+        const char *defaults[] = {"client.id", "closebridge-ingest", "enable.idempotence", "true",
+                                  "acks", "all",
                                   /* one produce request per millisecond keeps latency low and
                                      batches under load (reference §7) */
                                   "linger.ms", "1", "message.timeout.ms", timeout,
@@ -136,6 +141,10 @@ ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, siz
         p->produced =
             cb_metrics_family("closebridge_envelopes_total",
                               "envelopes produced to Kafka, by result", CB_METRIC_COUNTER);
+        p->ack_time = cb_metrics_family("closebridge_produce_ack_seconds",
+                                        "time from producing a request's envelopes to Kafka "
+                                        "acknowledging (or failing) the last of them",
+                                        CB_METRIC_HISTOGRAM);
         snprintf(timeout, sizeof(timeout), "%ld", cb_config_int(cfg, "ack-timeout-ms"));
         conf = cb_kafka_conf_new(cfg, defaults, errstr, errstr_size);
         if (!conf)
@@ -219,6 +228,7 @@ void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *
                 return;
         }
         b->kind = OP_BATCH;
+        b->started_us = cb_time_now_us();
         b->p = p;
         b->req = cb_http_req_ref(req);
         b->pending = (int)n + 1; /* +1 held until every record is handed over */

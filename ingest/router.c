@@ -3,21 +3,32 @@
 #include <string.h>
 
 #include "ingest.h"
+#include "cb_kafka.h"
 #include "events.h"
 #include "instances_api.h"
 
 /* Cloud Elements served everything under this prefix; closebridge accepts both forms. */
 #define CE_PREFIX "/elements/api-v2"
 
+/* 1 when ingest can take webhooks: Kafka reachable, the instances table loaded, no fatal
+ * Kafka error; else 0 with *reason set. */
+static int ingest_ready(ingest_t *ing, const char **reason)
+{
+        *reason = ingest_producer_fatal(ing->producer) ? "kafka producer failed"
+                  : !cb_kafka_reachable()              ? "no Kafka broker reachable"
+                  : !cb_table_loaded(ing->table)       ? "loading instances"
+                                                       : "";
+        return !**reason;
+}
+
 void ingest_route(void *opaque, cb_http_req_t *req)
 {
         ingest_t *ing = opaque;
-        const char *path = cb_http_req_path(req);
+        const char *path = cb_http_req_path(req), *reason;
 
-        if (cb_http_serve_ops(req,
-                              !ingest_producer_fatal(ing->producer) && cb_table_loaded(ing->table),
-                              ingest_producer_fatal(ing->producer) ? "kafka producer failed"
-                                                                   : "loading instances"))
+        int ready = ingest_ready(ing, &reason); /* before reason is read */
+
+        if (cb_http_serve_ops(req, ready, reason))
                 return;
         if (!strncmp(path, CE_PREFIX "/", strlen(CE_PREFIX) + 1))
                 path += strlen(CE_PREFIX);

@@ -480,6 +480,7 @@ static void on_result(publish_t *pub, publish_job_t *job)
                  : job->status < 500 ? "4xx"
                                      : "5xx");
         count(pub->m_attempts, "result", cls);
+        cb_metrics_observe(pub->m_duration, "", (double)job->duration_ms / 1e3);
 
         d = publish_retry_decide(&pub->ladder, it->attempt, job->status, job->refused,
                                  job->retry_after_s, cb_config_int(pub->cfg, "retry-after-max-s"),
@@ -824,16 +825,24 @@ size_t publish_topics(const publish_t *pub, char names[][PUBLISH_TOPIC_MAX], int
 
 int publish_consumer_new(publish_t *pub, char *errstr, size_t errstr_size)
 {
-        const char *cdefaults[] = {"group.id", cb_config_str(pub->cfg, "group-id"),
-                                   "enable.auto.commit", "false", "enable.auto.offset.store",
-                                   "false", "auto.offset.reset", "earliest",
-                                   "reconnect.backoff.max.ms", "1000",
-                                   /* an idle partition answers a fetch after at most this: it
-                                      bounds the delay of the first event after a pause */
-                                   "fetch.wait.max.ms", "100", NULL};
-        const char *pdefaults[] = {
-            "enable.idempotence",       "true", "acks", "all", "linger.ms", "5",
-            "reconnect.backoff.max.ms", "1000", NULL};
+        const char *cdefaults[] = {
+            "client.id", "closebridge-publish", "group.id", cb_config_str(pub->cfg, "group-id"),
+            "enable.auto.commit", "false", "enable.auto.offset.store", "false", "auto.offset.reset",
+            "earliest", "reconnect.backoff.max.ms", "1000",
+            /* an idle partition answers a fetch after at most this: it
+               bounds the delay of the first event after a pause */
+            "fetch.wait.max.ms", "100", NULL};
+        const char *pdefaults[] = {"client.id",
+                                   "closebridge-publish-producer",
+                                   "enable.idempotence",
+                                   "true",
+                                   "acks",
+                                   "all",
+                                   "linger.ms",
+                                   "5",
+                                   "reconnect.backoff.max.ms",
+                                   "1000",
+                                   NULL};
         rd_kafka_conf_t *conf;
 
         pub->state = calloc(1, sizeof(*pub->state));

@@ -66,8 +66,14 @@ static const cb_option_t options[] = {
 static void route(void *opaque, cb_http_req_t *req)
 {
         publish_t *pub = opaque;
+        cb_table_t *table = __atomic_load_n(&pub->table, __ATOMIC_ACQUIRE);
+        const char *reason = "";
 
-        if (!cb_http_serve_ops(req, cb_table_loaded(pub->table), "loading instances"))
+        if (!cb_kafka_reachable())
+                reason = "no Kafka broker reachable";
+        else if (!table || !cb_table_loaded(table))
+                reason = "loading instances";
+        if (!cb_http_serve_ops(req, !*reason, reason))
                 cb_http_respond_error(req, 404, "no such path");
 }
 
@@ -111,6 +117,9 @@ static int setup(publish_t *pub, char *errstr, size_t errstr_size)
                                             CB_METRIC_COUNTER);
         pub->m_in_flight = cb_metrics_family("closebridge_deliveries_in_flight",
                                              "delivery attempts in flight", CB_METRIC_GAUGE);
+        pub->m_duration = cb_metrics_family("closebridge_delivery_duration_seconds",
+                                            "time of one delivery attempt, connection included",
+                                            CB_METRIC_HISTOGRAM);
         pub->m_breakers =
             cb_metrics_family("closebridge_circuit_breakers_open",
                               "destinations whose circuit breaker is open", CB_METRIC_GAUGE);
@@ -150,17 +159,6 @@ int main(int argc, char **argv)
         signal(SIGPIPE, SIG_IGN);
         curl_global_init(CURL_GLOBAL_DEFAULT);
 
-        if (setup(&pub, errstr, sizeof(errstr)) ||
-            publish_consumer_new(&pub, errstr, sizeof(errstr)))
-                goto fail;
-        n = publish_topics(&pub, names, compact);
-        for (i = 0; i < n; i++)
-                topics[i] = (cb_topic_spec_t){names[i], compact[i]};
-        if (cb_kafka_ensure_topics(pub.prk, cfg, topics, n, errstr, sizeof(errstr)))
-                goto fail;
-        pub.table = cb_table_new(cfg, pub.topic_instances, errstr, sizeof(errstr));
-        if (!pub.table)
-                goto fail;
         hconf = (cb_http_conf_t){
             .bind = cb_config_str(cfg, "http-bind"),
             .port = (int)cb_config_int(cfg, "http-port"),
@@ -171,8 +169,22 @@ int main(int argc, char **argv)
             .handler = route,
             .opaque = &pub,
         };
+        /* health first: /readyz tells why it is not ready while Kafka is awaited */
         http = cb_http_start(&hconf, errstr, sizeof(errstr));
         if (!http)
+                goto fail;
+        if (setup(&pub, errstr, sizeof(errstr)) ||
+            publish_consumer_new(&pub, errstr, sizeof(errstr)))
+                goto fail;
+        n = publish_topics(&pub, names, compact);
+        for (i = 0; i < n; i++)
+                topics[i] = (cb_topic_spec_t){names[i], compact[i]};
+        if (cb_kafka_ensure_topics(pub.prk, cfg, topics, n, errstr, sizeof(errstr)))
+                goto fail;
+        /* the health server reads it: published once made */
+        __atomic_store_n(&pub.table, cb_table_new(cfg, pub.topic_instances, errstr, sizeof(errstr)),
+                         __ATOMIC_RELEASE);
+        if (!pub.table)
                 goto fail;
         if (cb_table_sync(pub.table, (int)cb_config_int(cfg, "kafka-timeout-ms"))) {
                 snprintf(errstr, sizeof(errstr), "the instances table did not load in time");

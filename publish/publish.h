@@ -35,7 +35,7 @@ struct publish {
         char topic_deliveries[PUBLISH_TOPIC_MAX];
         volatile sig_atomic_t *run;  /* cleared by SIGTERM/SIGINT */
         struct publish_state *state; /* the consumer loop's own (consume.c) */
-        cb_metric_family_t *m_deliveries, *m_attempts, *m_in_flight, *m_breakers;
+        cb_metric_family_t *m_deliveries, *m_attempts, *m_in_flight, *m_breakers, *m_duration;
 };
 
 #endif
