@@ -55,7 +55,14 @@ static void append_json_escaped(char *dst, size_t size, size_t *len, const char 
         }
 }
 
+static void logv_kv(cb_log_level_t level, const char *const *kv, const char *fmt, va_list ap);
+
 void cb_logv(cb_log_level_t level, const char *fmt, va_list ap)
+{
+        logv_kv(level, NULL, fmt, ap);
+}
+
+static void logv_kv(cb_log_level_t level, const char *const *kv, const char *fmt, va_list ap)
 {
         char msg[1024], line[2560], ts[64];
         struct timespec now;
@@ -77,10 +84,22 @@ void cb_logv(cb_log_level_t level, const char *fmt, va_list ap)
                                        "{\"ts\":\"%s\",\"level\":\"%s\",\"proc\":\"%s\",\"msg\":\"",
                                        ts, level_names[level], log_proc);
                 append_json_escaped(line, sizeof(line), &len, msg);
-                len += (size_t)snprintf(line + len, sizeof(line) - len, "\"}\n");
+                for (; kv && kv[0] && len + 8 < sizeof(line); kv += 2) {
+                        len += (size_t)snprintf(line + len, sizeof(line) - len, "\",\"");
+                        append_json_escaped(line, sizeof(line), &len, kv[0]);
+                        len += (size_t)snprintf(line + len, sizeof(line) - len, "\":\"");
+                        append_json_escaped(line, sizeof(line), &len, kv[1] ? kv[1] : "");
+                }
+                if (len < sizeof(line))
+                        len += (size_t)snprintf(line + len, sizeof(line) - len, "\"}\n");
         } else {
-                len = (size_t)snprintf(line, sizeof(line), "%s %-5s %s: %s\n", ts,
+                len = (size_t)snprintf(line, sizeof(line), "%s %-5s %s: %s", ts,
                                        level_names[level], log_proc, msg);
+                for (; kv && kv[0] && len < sizeof(line); kv += 2)
+                        len += (size_t)snprintf(line + len, sizeof(line) - len, " %s=%s", kv[0],
+                                                kv[1] ? kv[1] : "");
+                if (len < sizeof(line) - 1)
+                        line[len++] = '\n';
         }
         if (len >= sizeof(line))
                 len = sizeof(line) - 1;
@@ -94,5 +113,14 @@ void cb_log(cb_log_level_t level, const char *fmt, ...)
 
         va_start(ap, fmt);
         cb_logv(level, fmt, ap);
+        va_end(ap);
+}
+
+void cb_log_kv(cb_log_level_t level, const char *const *kv, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        logv_kv(level, kv, fmt, ap);
         va_end(ap);
 }

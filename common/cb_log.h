@@ -19,6 +19,13 @@ int cb_log_init(const char *proc, const char *format, const char *level);
 void cb_log(cb_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cb_logv(cb_log_level_t level, const char *fmt, va_list ap);
 
+/* The same with fields: kv holds "key", "value" pairs, NULL-terminated (use CB_KV), written as
+ * JSON members next to "msg" (JSON) or as key=value after it (text). Values are escaped. */
+void cb_log_kv(cb_log_level_t level, const char *const *kv, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define CB_KV(...) ((const char *const[]){__VA_ARGS__, NULL})
+
 #define cb_log_debug(...) cb_log(CB_LOG_DEBUG, __VA_ARGS__)
 #define cb_log_info(...)  cb_log(CB_LOG_INFO, __VA_ARGS__)
 #define cb_log_warn(...)  cb_log(CB_LOG_WARN, __VA_ARGS__)

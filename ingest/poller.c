@@ -261,8 +261,9 @@ static int publish(ingest_poller_t *p, const cb_instance_t *inst, json_object **
                                         RD_KAFKA_V_VALUE((void *)state_json, strlen(state_json)),
                                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (err) {
-                cb_log_warn("poller: instance %s: produce failed: %s", inst->id,
-                            rd_kafka_err2str(err));
+                cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
+                          "poller: instance %s: produce failed: %s", inst->id,
+                          rd_kafka_err2str(err));
                 goto fail;
         }
         /* a commit that timed out is tried again, as librdkafka asks */
@@ -276,8 +277,9 @@ static int publish(ingest_poller_t *p, const cb_instance_t *inst, json_object **
                 error = NULL;
         }
 fail:
-        cb_log_warn("poller: instance %s: transaction failed: %s", inst->id,
-                    error ? rd_kafka_error_string(error) : "commit timed out");
+        cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
+                  "poller: instance %s: transaction failed: %s", inst->id,
+                  error ? rd_kafka_error_string(error) : "commit timed out");
         if (error && rd_kafka_error_is_fatal(error)) {
                 __atomic_store_n(&p->fatal, 1, __ATOMIC_RELEASE);
         } else {
@@ -335,8 +337,9 @@ static json_object *fetch_all(ingest_poller_t *p, const cb_instance_t *inst, sch
                                         s->backoff_ms = interval;
                                 s->next_ms = now_ms() + s->backoff_ms;
                         }
-                        cb_log_warn("poller: instance %s: %s; next try in %lld ms", inst->id, err,
-                                    (long long)(s->next_ms - now_ms()));
+                        cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
+                                  "poller: instance %s: %s; next try in %lld ms", inst->id, err,
+                                  (long long)(s->next_ms - now_ms()));
                         return NULL;
                 }
                 n = json_object_array_length(page.events);
@@ -386,8 +389,9 @@ static void poll_instance(ingest_poller_t *p, const cb_instance_t *inst, sched_t
                 wrap = json_object_new_object();
                 json_object_object_add(wrap, "event", json_object_get(ev));
                 if (cb_close_parse_webhook(wrap, &cev, err, sizeof(err)) || !cev.date_us) {
-                        cb_log_warn("poller: instance %s: event skipped: %s", inst->id,
-                                    *err ? err : "no date_updated");
+                        cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
+                                  "poller: instance %s: event skipped: %s", inst->id,
+                                  *err ? err : "no date_updated");
                         json_object_put(wrap);
                         continue;
                 }
@@ -420,7 +424,8 @@ static void poll_instance(ingest_poller_t *p, const cb_instance_t *inst, sched_t
         count_poll(p, "ok");
         cb_metrics_add(p->m_events, "", (double)nenv);
         if (nenv)
-                cb_log_info("poller: instance %s: %zu new events published", inst->id, nenv);
+                cb_log_kv(CB_LOG_INFO, CB_KV("instance", inst->id),
+                          "poller: instance %s: %zu new events published", inst->id, nenv);
         s->backoff_ms = 0;
         s->next_ms = now_ms() + interval;
         goto done;

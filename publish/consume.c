@@ -107,8 +107,14 @@ static void count(cb_metric_family_t *fam, const char *label, const char *value)
 
 static void skip(publish_t *pub, item_t *it, const char *why)
 {
-        cb_log_info("%s [%d] offset %lld skipped: %s", topic_of(it), it->rkm->partition,
-                    (long long)it->rkm->offset, why);
+        char part[16], off[24];
+
+        snprintf(part, sizeof(part), "%d", (int)it->rkm->partition);
+        snprintf(off, sizeof(off), "%lld", (long long)it->rkm->offset);
+        cb_log_kv(
+            CB_LOG_INFO,
+            CB_KV("topic", topic_of(it), "partition", part, "offset", off, "envelope", it->env_id),
+            "envelope skipped: %s", why);
         count(pub->m_deliveries, "outcome", "skipped");
         final(pub, it);
 }
@@ -200,8 +206,10 @@ static void move_to_dlq(publish_t *pub, item_t *it, const char *reason)
                 snprintf(status, sizeof(status), "%ld", it->last_status);
         else
                 snprintf(status, sizeof(status), "error");
-        cb_log_warn("envelope %s dead-lettered after attempt %d: %s", it->env_id, it->attempt,
-                    reason);
+        cb_log_kv(CB_LOG_WARN,
+                  CB_KV("envelope", it->env_id, "instance", it->inst ? it->inst->id : "", "attempt",
+                        a, "status", status),
+                  "dead-lettered: %s", reason);
         it->due_ms = -1; /* marks a dead-letter move, for a produce that must be retried */
         if (produce_moved(pub, it, pub->topic_dlq, extra)) {
                 it->next = pub->state->reproduce;
@@ -219,8 +227,10 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
         if (!it)
                 return; /* an attempts-log record */
         if (rkm->err) {
-                cb_log_warn("moving envelope %s to %s failed: %s; trying again", it->env_id,
-                            rd_kafka_topic_name(rkm->rkt), rd_kafka_err2str(rkm->err));
+                cb_log_kv(CB_LOG_WARN,
+                          CB_KV("envelope", it->env_id, "topic", rd_kafka_topic_name(rkm->rkt)),
+                          "moving the envelope failed: %s; trying again",
+                          rd_kafka_err2str(rkm->err));
                 it->next = pub->state->reproduce;
                 pub->state->reproduce = it;
                 return;
@@ -455,7 +465,7 @@ static void on_result(publish_t *pub, publish_job_t *job)
         item_t *it = job->opaque;
         publish_decision_t d;
         int ok = job->status >= 200 && job->status < 300;
-        char cls[8];
+        char cls[8], status[24], attempt[16];
 
         it->body = job->body; /* back from the job, for a possible next attempt */
         job->body = NULL;
@@ -490,18 +500,24 @@ static void on_result(publish_t *pub, publish_job_t *job)
         case PUBLISH_DELIVERED:
                 log_attempt(pub, it, job, "delivered", 0);
                 count(pub->m_deliveries, "outcome", "delivered");
-                cb_log_debug("delivered %s to instance %s (attempt %d, HTTP %ld, %lld ms)",
-                             it->env_id, it->inst->id, it->attempt, job->status,
-                             (long long)job->duration_ms);
+                snprintf(status, sizeof(status), "%ld", job->status);
+                snprintf(attempt, sizeof(attempt), "%d", it->attempt);
+                cb_log_kv(CB_LOG_DEBUG,
+                          CB_KV("envelope", it->env_id, "instance", it->inst->id, "attempt",
+                                attempt, "status", status),
+                          "delivered in %lld ms", (long long)job->duration_ms);
                 final(pub, it);
                 break;
         case PUBLISH_RETRY:
                 log_attempt(pub, it, job, "retry", d.due_ms);
                 count(pub->m_deliveries, "outcome", "retry");
-                cb_log_info("delivery of %s to instance %s failed (attempt %d: %s); next "
-                            "attempt in %lld s",
-                            it->env_id, it->inst->id, it->attempt, it->last_error,
-                            (long long)(d.due_ms - publish_now_ms() + 999) / 1000);
+                snprintf(status, sizeof(status), "%ld", job->status);
+                snprintf(attempt, sizeof(attempt), "%d", it->attempt);
+                cb_log_kv(CB_LOG_INFO,
+                          CB_KV("envelope", it->env_id, "instance", it->inst->id, "attempt",
+                                attempt, "status", status),
+                          "delivery failed (%s); next attempt in %lld s", it->last_error,
+                          (long long)(d.due_ms - publish_now_ms() + 999) / 1000);
                 move_to_retry(pub, it, d.step, it->attempt + 1, d.due_ms);
                 break;
         case PUBLISH_DEAD:
