@@ -1,15 +1,24 @@
-"""Dockerfile and docker-compose.yml cannot be built or run here (no Docker engine), so this
-reads them: the image is built by the same scripts CI runs, and compose names only binaries,
-commands and settings that exist."""
+"""Dockerfile, docker-compose.yml, deploy/compose/ and deploy/k8s/ cannot be built or run here (no
+Docker engine, no Kubernetes), so this reads them: the image is built by the same scripts CI
+runs, compose and the manifests name only binaries, commands and settings that exist (each
+binary is run with the very environment it would get, so a bad value fails too), ingest sits
+behind a load balancer that finds every replica, and every process has health checks on the
+port it listens on."""
+import glob
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 
 import yaml
 
 from harness import BUILD, SOURCE, run
 
 BINARIES = {"closebridge-ingest", "closebridge-publish", "closebridge-demo-receiver"}
+K8S = os.path.join(SOURCE, "deploy", "k8s")
+LOG_VALUES = {"CLOSEBRIDGE_LOG_FORMAT": {"json", "text"},
+              "CLOSEBRIDGE_LOG_LEVEL": {"debug", "info", "warn", "error"}}
 
 
 def read(*path):
@@ -17,11 +26,120 @@ def read(*path):
         return f.read()
 
 
+_help_cache = {}
+
+
+def help_text(binary):
+    if binary not in _help_cache:
+        _help_cache[binary] = subprocess.run(
+            [os.path.join(BUILD, binary), "--help"], capture_output=True, check=True,
+            timeout=10, env=clean_env()).stdout.decode()
+    return _help_cache[binary]
+
+
 def accepted_env(binary):
     """The CLOSEBRIDGE_* variables that binary's --help lists."""
-    out = subprocess.run([os.path.join(BUILD, binary), "--help"], capture_output=True,
-                         check=True, timeout=10).stdout.decode()
-    return set(re.findall(r"CLOSEBRIDGE_[A-Z0-9_]+", out))
+    return set(re.findall(r"CLOSEBRIDGE_[A-Z0-9_]+", help_text(binary)))
+
+
+def help_default(binary, flag):
+    """The default --help shows for --flag."""
+    m = re.search(r"--%s, CLOSEBRIDGE_\S+\n.*\(default: ([^)]*)\)" % re.escape(flag),
+                  help_text(binary))
+    assert m, (binary, flag)
+    return m.group(1)
+
+
+def clean_env():
+    return {k: v for k, v in os.environ.items() if not k.startswith(("CLOSEBRIDGE_", "KAFKA_"))}
+
+
+def check_settings(where, binary, env, args=()):
+    """Every variable in env is one binary takes (CLOSEBRIDGE_* by its --help, KAFKA_* passes
+    through to librdkafka), and binary accepts the values: it parses the environment and the
+    flags before --help, so a value out of range or of the wrong type fails here."""
+    accepted = accepted_env(binary)
+    for var, value in env.items():
+        if var.startswith("CLOSEBRIDGE_"):
+            assert var in accepted, f"{where}: {binary} does not take {var}"
+        else:
+            assert var.startswith("KAFKA_") and len(var) > 6, f"{where}: {var} is read by nothing"
+        if var in LOG_VALUES:
+            assert value in LOG_VALUES[var], (where, var, value)
+    for flag in [a for a in args if a.startswith("--")]:
+        env_name = "CLOSEBRIDGE_" + flag[2:].split("=")[0].upper().replace("-", "_")
+        assert env_name in accepted, f"{where}: {binary} does not take {flag}"
+    proc = subprocess.run([os.path.join(BUILD, binary), *args, "--help"], capture_output=True,
+                          timeout=10, env={**clean_env(), **env})
+    assert proc.returncode == 0, (where, proc.stderr.decode())
+
+
+def listen_port(binary, env, args=()):
+    """The HTTP port binary listens on: --http-port, else CLOSEBRIDGE_HTTP_PORT, else default."""
+    args = list(args)
+    if "--http-port" in args:
+        return int(args[args.index("--http-port") + 1])
+    return int(env.get("CLOSEBRIDGE_HTTP_PORT") or help_default(binary, "http-port"))
+
+
+# --- compose ------------------------------------------------------------------------------
+
+class ComposeLoader(yaml.SafeLoader):
+    """Compose YAML: !reset and !override are compose's own tags."""
+
+
+RESET = object()
+ComposeLoader.add_constructor("!reset", lambda loader, node: RESET)
+ComposeLoader.add_constructor(
+    "!override", lambda loader, node: (loader.construct_mapping(node)
+                                       if isinstance(node, yaml.MappingNode)
+                                       else loader.construct_object(node)))
+
+
+def load_compose(*path):
+    return yaml.load(read(*path), Loader=ComposeLoader)
+
+
+def interpolate(value):
+    """A compose value as it is with none of the variables set in the shell."""
+    if not isinstance(value, str):
+        return value
+
+    def sub(m):
+        if m.group(0) == "$$":
+            return "$"
+        op, default = m.group(2), m.group(3)
+        assert op not in ("?", ":?"), f"${{{m.group(1)}}} must be set"
+        return default if op in ("-", ":-") else ""
+    return re.sub(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}", sub, value)
+
+
+def service_env(svc):
+    env = svc.get("environment") or {}
+    assert isinstance(env, dict), "environment as a mapping"
+    return {k: "" if v is None else str(interpolate(v)) for k, v in env.items()}
+
+
+def closebridge_services(compose):
+    """The services running the closebridge image."""
+    return {name: svc for name, svc in compose["services"].items()
+            if str(svc.get("image", "")).split(":")[0] == "closebridge"}
+
+
+def published(port):
+    """(host port, container port) of a compose ports entry."""
+    if isinstance(port, dict):
+        return int(port["published"]), int(port["target"])
+    parts = str(port).split("/")[0].split(":")
+    return int(parts[-2]), int(parts[-1])
+
+
+def health_url(svc):
+    test = svc["healthcheck"]["test"]
+    text = " ".join(test) if isinstance(test, list) else test
+    m = re.search(r"http://(?:127\.0\.0\.1|localhost):(\d+)(/\S*)", text)
+    assert m, f"health check {text!r} asks no local URL"
+    return int(m.group(1)), m.group(2)
 
 
 def test_dockerfile_builds_with_the_scripts_ci_runs():
@@ -45,7 +163,7 @@ def test_dockerfile_builds_with_the_scripts_ci_runs():
 
 
 def test_compose_runs_kafka_ingest_and_publish_with_health_checks():
-    compose = yaml.safe_load(read("docker-compose.yml"))
+    compose = load_compose("docker-compose.yml")
     services = compose["services"]
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert "healthcheck" in services["kafka"]
@@ -57,28 +175,285 @@ def test_compose_runs_kafka_ingest_and_publish_with_health_checks():
         assert svc["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
 
 
+def test_compose_health_checks_ask_each_process_on_its_port():
+    compose = load_compose("docker-compose.yml")
+    services = closebridge_services(compose)
+    assert {"ingest", "publish", "demo-instances", "receiver"} <= set(services)
+    for name, svc in services.items():
+        binary, args = svc["command"][0], svc["command"][1:]
+        assert "healthcheck" in svc, f"{name} has no health check"
+        port, path = health_url(svc)
+        assert path in ("/healthz", "/readyz"), (name, path)
+        assert port == listen_port(binary, service_env(svc), args), \
+            f"{name}'s health check asks port {port}, not the one it listens on"
+
+
 def test_compose_uses_only_commands_and_settings_the_binaries_accept():
-    compose = yaml.safe_load(read("docker-compose.yml"))
-    accepted = {b: accepted_env(b) for b in BINARIES}
-    for name, svc in compose["services"].items():
-        if name == "kafka":
-            continue
+    compose = load_compose("docker-compose.yml")
+    services = closebridge_services(compose)
+    others = set(compose["services"]) - set(services)
+    for name in others:
+        image = compose["services"][name]["image"]
+        assert image.startswith(("apache/kafka:", "nginx:")), (name, image)
+    for name, svc in services.items():
         binary = svc["command"][0]
         assert binary in BINARIES, (name, binary)
-        flags = [a for a in svc["command"][1:] if a.startswith("--")]
-        for flag in flags:
-            env = "CLOSEBRIDGE_" + flag[2:].upper().replace("-", "_")
-            assert env in accepted[binary], (name, flag)
-        for var in (svc.get("environment") or {}):
-            if var.startswith("CLOSEBRIDGE_"):
-                assert var in accepted[binary], (name, var)
+        check_settings(f"compose {name}", binary, service_env(svc), svc["command"][1:])
+    for name, svc in compose["services"].items():
         for volume in svc.get("volumes") or []:
             host = volume.split(":")[0]
             if host.startswith("./"):
                 assert os.path.exists(os.path.join(SOURCE, host)), (name, host)
 
 
+def nginx_conf():
+    """deploy/compose/nginx.conf without comments."""
+    return re.sub(r"(?m)#.*$", "", read("deploy", "compose", "nginx.conf"))
+
+
+def nginx_size(text):
+    m = re.fullmatch(r"(\d+)([kKmMgG]?)", text)
+    assert m, text
+    return int(m.group(1)) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m.group(2).lower()]
+
+
+def test_compose_puts_ingest_behind_a_load_balancer_and_both_scale():
+    compose = load_compose("docker-compose.yml")
+    services = compose["services"]
+    lbs = [n for n, s in services.items() if str(s.get("image", "")).startswith("nginx:")]
+    assert len(lbs) == 1, f"one nginx load balancer, found {lbs}"
+    lb = services[lbs[0]]
+    conf = nginx_conf()
+    listen = int(re.search(r"(?m)^\s*listen\s+(?:[\d.]+:)?(\d+)", conf).group(1))
+    ports = [published(p) for p in lb.get("ports") or []]
+    assert (8080, listen) in ports, f"the load balancer publishes {ports}, not 8080 -> {listen}"
+    mounts = [v.split(":") for v in lb.get("volumes") or []]
+    assert ["./deploy/compose/nginx.conf", "/etc/nginx/nginx.conf", "ro"] in mounts, mounts
+    assert lb["depends_on"]["ingest"]["condition"] == "service_healthy", \
+        "the load balancer starts before ingest is ready"
+    # its own health check asks a location nginx.conf answers itself, on the port it listens on
+    port, path = health_url(lb)
+    assert port == listen, (port, listen)
+    m = re.search(r"location\s+=\s+%s\s*\{([^}]*)\}" % re.escape(path), conf)
+    assert m and re.search(r"return\s+200\b", m.group(1)), f"nginx.conf does not answer {path}"
+    assert lb["healthcheck"]["test"][1] in ("wget", "curl")
+    # nothing else takes port 8080 on the host; scaled services take no host port or name
+    for name, svc in services.items():
+        if name != lbs[0]:
+            assert all(published(p)[0] != 8080 for p in svc.get("ports") or []), name
+    for name in ("ingest", "publish"):
+        assert not services[name].get("ports"), f"{name} publishes a host port: it cannot scale"
+        assert "container_name" not in services[name], f"{name} has a container_name"
+
+
+def test_nginx_conf_reaches_every_ingest_replica():
+    conf = nginx_conf()
+    assert conf.count("{") == conf.count("}"), "unbalanced braces"
+    compose = load_compose("docker-compose.yml")
+    ingest_port = listen_port("closebridge-ingest", service_env(compose["services"]["ingest"]))
+    # Docker's DNS, asked again at most every 30 s, so scaled replicas are found
+    m = re.search(r"(?m)^\s*resolver\s+127\.0\.0\.11\b[^;]*\bvalid=(\d+)s", conf)
+    assert m and int(m.group(1)) <= 30, "resolver 127.0.0.11 valid=...s"
+    # proxy_pass through a variable (resolved per request), never a name nginx resolves once
+    passes = re.findall(r"(?m)^\s*proxy_pass\s+([^;]+);", conf)
+    assert passes, "no proxy_pass"
+    for target in passes:
+        assert target.startswith("$"), f"proxy_pass {target} is resolved only at start-up"
+        var = re.escape(target[1:])
+        m = re.search(r"(?m)^\s*set\s+\$%s\s+([^;]+);" % var, conf)
+        assert m, f"{target} is never set"
+        assert m.group(1).strip() == f"http://ingest:{ingest_port}", m.group(1)
+    assert not re.search(r"(?m)^\s*upstream\b", conf), "an upstream block resolves once"
+    headers = {h.lower() for h in re.findall(r"(?m)^\s*proxy_set_header\s+(\S+)", conf)}
+    assert {"host", "x-forwarded-for"} <= headers, headers
+    # bodies up to ingest's limit reach it
+    limit = nginx_size(re.search(r"(?m)^\s*client_max_body_size\s+(\S+);", conf).group(1))
+    ingest_limit = int(service_env(compose["services"]["ingest"]).get(
+        "CLOSEBRIDGE_MAX_BODY_BYTES") or help_default("closebridge-ingest", "max-body-bytes"))
+    assert limit >= ingest_limit, (limit, ingest_limit)
+    # where nginx is installed, it reads the file as valid (it resolves nothing at start-up)
+    if shutil.which("nginx"):
+        with tempfile.TemporaryDirectory() as prefix:
+            proc = subprocess.run(
+                ["nginx", "-t", "-p", prefix + "/", "-c",
+                 os.path.join(SOURCE, "deploy", "compose", "nginx.conf")],
+                capture_output=True, timeout=30)
+            assert proc.returncode == 0, proc.stderr.decode()
+
+
+def test_compose_external_kafka_override():
+    base = load_compose("docker-compose.yml")
+    over = load_compose("deploy", "compose", "external-kafka.yml")
+    assert set(over["services"]) <= set(base["services"]), "overrides unknown services"
+    # the local broker does not start, so nothing may still wait for it
+    assert over["services"]["kafka"].get("profiles"), "kafka not moved to a profile"
+    for name, svc in closebridge_services(base).items():
+        if "kafka" not in (svc.get("depends_on") or {}):
+            continue
+        assert over["services"].get(name, {}).get("depends_on") is RESET, \
+            f"{name} still depends on the local kafka"
+        # compose's environment wins over env_file: the base's address must go
+        o = over["services"][name]
+        assert "deploy/compose/kafka.env" in o["env_file"], name
+        assert o["environment"]["KAFKA_BOOTSTRAP_SERVERS"] is RESET, name
+    # kafka.env.example goes to ingest and publish alike
+    env = {}
+    for line in read("deploy", "compose", "kafka.env.example").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            env[key] = value
+    assert {"KAFKA_BOOTSTRAP_SERVERS", "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM",
+            "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"} <= set(env)
+    for binary in ("closebridge-ingest", "closebridge-publish"):
+        check_settings("kafka.env.example", binary, env)
+    ignored = read("deploy", "compose", ".gitignore").split()
+    assert "kafka.env" in ignored, "the password file is not ignored by git"
+
+
+# --- Kubernetes ---------------------------------------------------------------------------
+
+def k8s_docs():
+    """{file name: [documents]} of deploy/k8s."""
+    docs = {}
+    for path in sorted(glob.glob(os.path.join(K8S, "*.yaml"))):
+        with open(path) as f:
+            docs[os.path.basename(path)] = [d for d in yaml.safe_load_all(f) if d is not None]
+    return docs
+
+
+def k8s_objects(kind):
+    return [d for ds in k8s_docs().values() for d in ds if d.get("kind") == kind]
+
+
+def container_port(container, port):
+    """A probe's or Service's port (a number or a port name) as the container's port number."""
+    if isinstance(port, int):
+        return port
+    named = {p.get("name"): p["containerPort"] for p in container.get("ports") or []}
+    assert port in named, f"no container port named {port}"
+    return named[port]
+
+
+def image_user():
+    runtime = re.split(r"(?m)^FROM ", read("Dockerfile"))[-1]
+    return int(re.search(r"(?m)^USER (\d+)", runtime).group(1))
+
+
+def test_k8s_manifests_parse_and_kustomization_lists_them():
+    docs = k8s_docs()
+    assert {"kustomization.yaml", "configmap.yaml", "ingest.yaml", "publish.yaml",
+            "secret.example.yaml"} <= set(docs), sorted(docs)
+    kust = docs.pop("kustomization.yaml")[0]
+    assert kust["kind"] == "Kustomization"
+    for name, ds in docs.items():
+        for d in ds:
+            assert d.get("apiVersion") and d.get("kind") and d["metadata"].get("name"), name
+            assert d["kind"] in ("Deployment", "Service", "ConfigMap", "Secret"), \
+                (name, d["kind"])
+    listed = set(kust["resources"])
+    for name in listed:
+        assert os.path.isfile(os.path.join(K8S, name)), name
+    # everything but the example Secret, which `apply -k` would write over the real one
+    assert listed == set(docs) - {"secret.example.yaml"}, listed
+    for image in kust.get("images") or []:
+        assert image["name"] == "closebridge", image
+
+
+def test_k8s_deployments_probe_limit_and_run_as_the_image_user():
+    deployments = {d["spec"]["template"]["spec"]["containers"][0]["command"][0]: d
+                   for d in k8s_objects("Deployment")}
+    assert set(deployments) == {"closebridge-ingest", "closebridge-publish"}, set(deployments)
+    for binary, dep in deployments.items():
+        where = dep["metadata"]["name"]
+        assert dep["spec"]["replicas"] == 2, f"{where}: {dep['spec']['replicas']} replicas"
+        labels = dep["spec"]["template"]["metadata"]["labels"]
+        assert dep["spec"]["selector"]["matchLabels"].items() <= labels.items(), where
+        pod = dep["spec"]["template"]["spec"]
+        assert pod.get("enableServiceLinks") is False, f"{where}: enableServiceLinks"
+        sec = pod.get("securityContext") or {}
+        assert sec.get("runAsNonRoot") is True, f"{where}: runAsNonRoot"
+        assert sec.get("runAsUser") == image_user(), f"{where}: runAsUser"
+        assert len(pod["containers"]) == 1, where
+        c = pod["containers"][0]
+        assert c["image"].split(":")[0] == "closebridge", (where, c["image"])
+        env = {e["name"]: e.get("value", "") for e in c.get("env") or [] if "value" in e}
+        port = listen_port(binary, env, c["command"][1:] + (c.get("args") or []))
+        for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+            get = (c.get(probe) or {}).get("httpGet")
+            assert get, f"{where}: no {probe}"
+            assert get["path"] == path, (where, probe, get["path"])
+            assert container_port(c, get["port"]) == port, \
+                f"{where}: {probe} asks port {get['port']}, it listens on {port}"
+        if "startupProbe" in c:
+            assert container_port(c, c["startupProbe"]["httpGet"]["port"]) == port, where
+        res = c.get("resources") or {}
+        for part in ("requests", "limits"):
+            assert {"cpu", "memory"} <= set(res.get(part) or {}), f"{where}: resources.{part}"
+
+
+def test_k8s_every_setting_reaches_a_binary_that_takes_it():
+    configmaps = {d["metadata"]["name"]: d.get("data") or {} for d in k8s_objects("ConfigMap")}
+    secrets = {d["metadata"]["name"]: {**(d.get("stringData") or {}), **(d.get("data") or {})}
+               for d in k8s_objects("Secret")}
+    used_secret_keys = set()
+    for dep in k8s_objects("Deployment"):
+        for c in dep["spec"]["template"]["spec"]["containers"]:
+            where, binary = f"k8s {dep['metadata']['name']}", c["command"][0]
+            assert binary in BINARIES, (where, binary)
+            env = {}
+            for source in c.get("envFrom") or []:
+                assert "prefix" not in source, where
+                if "configMapRef" in source:
+                    env.update(configmaps[source["configMapRef"]["name"]])
+                else:
+                    name = source["secretRef"]["name"]
+                    env.update(secrets[name])
+                    used_secret_keys |= {(name, k) for k in secrets[name]}
+            for e in c.get("env") or []:
+                ref = (e.get("valueFrom") or {}).get("secretKeyRef")
+                if ref:
+                    assert ref["key"] in secrets.get(ref["name"], {}), \
+                        f"{where}: {e['name']} from a Secret key that is not there"
+                    used_secret_keys.add((ref["name"], ref["key"]))
+                    env[e["name"]] = secrets[ref["name"]][ref["key"]]
+                else:
+                    env[e["name"]] = str(e.get("value", ""))
+            check_settings(where, binary, env, c["command"][1:] + (c.get("args") or []))
+            assert "KAFKA_BOOTSTRAP_SERVERS" in env, where
+    for name, keys in secrets.items():
+        for key in keys:
+            assert (name, key) in used_secret_keys, f"Secret {name} key {key} reaches nothing"
+    # the admin secrets go to ingest, the only one with the instances API
+    assert ("closebridge", "CLOSEBRIDGE_ADMIN_USER_SECRET") in used_secret_keys
+
+
+def test_k8s_service_sends_port_80_to_ingest():
+    services = k8s_objects("Service")
+    assert len(services) == 1, [s["metadata"]["name"] for s in services]
+    svc = services[0]
+    pods = {d["spec"]["template"]["spec"]["containers"][0]["command"][0]: d
+            for d in k8s_objects("Deployment")}
+    selector = svc["spec"]["selector"]
+    for binary, dep in pods.items():
+        labels = dep["spec"]["template"]["metadata"]["labels"]
+        selected = selector.items() <= labels.items()
+        assert selected == (binary == "closebridge-ingest"), f"the Service selects {binary}?"
+    ingest = pods["closebridge-ingest"]["spec"]["template"]["spec"]["containers"][0]
+    (port,) = svc["spec"]["ports"]
+    assert port["port"] == 80, f"the Service listens on {port['port']}"
+    target = container_port(ingest, port.get("targetPort", port["port"]))
+    assert target == 8080, f"the Service sends to {target}, ingest listens on 8080"
+
+
 if __name__ == "__main__":
     run([test_dockerfile_builds_with_the_scripts_ci_runs,
          test_compose_runs_kafka_ingest_and_publish_with_health_checks,
-         test_compose_uses_only_commands_and_settings_the_binaries_accept])
+         test_compose_health_checks_ask_each_process_on_its_port,
+         test_compose_uses_only_commands_and_settings_the_binaries_accept,
+         test_compose_puts_ingest_behind_a_load_balancer_and_both_scale,
+         test_nginx_conf_reaches_every_ingest_replica,
+         test_compose_external_kafka_override,
+         test_k8s_manifests_parse_and_kustomization_lists_them,
+         test_k8s_deployments_probe_limit_and_run_as_the_image_user,
+         test_k8s_every_setting_reaches_a_binary_that_takes_it,
+         test_k8s_service_sends_port_80_to_ingest])
