@@ -815,6 +815,24 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         rd_kafka_assign(rk, NULL);
 }
 
+/* Only a fatal error stops publish (with exit status 1); others are logged and retried by
+ * librdkafka. Runs on the consumer loop's thread, inside its polls. */
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+        publish_t *pub = opaque;
+        char fatal[256];
+
+        if (err == RD_KAFKA_RESP_ERR__FATAL) {
+                rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+                cb_log_error("kafka %s fatal error: %s", rd_kafka_name(rk), fatal);
+                pub->fatal = 1;
+                *pub->run = 0;
+                return;
+        }
+        cb_log_warn("kafka %s: %s: %s", rd_kafka_name(rk),
+                    rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
 size_t publish_topics(const publish_t *pub, char names[][PUBLISH_TOPIC_MAX], int *compact)
 {
         size_t n = 0, i, j;
@@ -875,6 +893,7 @@ int publish_consumer_new(publish_t *pub, char *errstr, size_t errstr_size)
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", NULL, 0);
         rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", NULL, 0);
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+        rd_kafka_conf_set_error_cb(conf, error_cb);
         rd_kafka_conf_set_opaque(conf, pub);
         pub->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
         if (!pub->rk) {
@@ -887,6 +906,7 @@ int publish_consumer_new(publish_t *pub, char *errstr, size_t errstr_size)
         if (!conf)
                 return -1;
         rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+        rd_kafka_conf_set_error_cb(conf, error_cb);
         rd_kafka_conf_set_opaque(conf, pub);
         pub->prk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);
         if (!pub->prk) {
@@ -945,6 +965,8 @@ int publish_consume_loop(publish_t *pub)
                 on_message(pub, rkm);
         }
         cb_log_info("stopping: %zu attempts in flight", publish_engine_pending(pub->engine));
+        if (pub->fatal)
+                return -1; /* nothing more can be produced or committed safely */
         drain(pub, cb_config_int(pub->cfg, "delivery-timeout-ms") + 1000);
         rd_kafka_flush(pub->prk, 10000);
         rd_kafka_poll(pub->prk, 0);

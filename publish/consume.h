@@ -22,7 +22,7 @@ size_t publish_topics(const publish_t *pub, char names[][PUBLISH_TOPIC_MAX], int
 
 /* Subscribes and runs until *pub->run is cleared; then stops taking messages, lets the
  * attempts in flight finish (up to delivery-timeout-ms), and commits what is final.
- * Returns 0, or -1 when it could not subscribe. */
+ * Returns 0, or -1 when it could not subscribe or a Kafka client hit a fatal error. */
 int publish_consume_loop(publish_t *pub);
 
 /* Closes the consumer and the producer and frees the loop's state. */

@@ -33,7 +33,8 @@ struct publish {
         char topic_instances[PUBLISH_TOPIC_MAX];
         char topic_dlq[PUBLISH_TOPIC_MAX];
         char topic_deliveries[PUBLISH_TOPIC_MAX];
-        volatile sig_atomic_t *run;  /* cleared by SIGTERM/SIGINT */
+        volatile sig_atomic_t *run;  /* cleared by SIGTERM/SIGINT or a fatal Kafka error */
+        int fatal;                   /* a client hit a fatal error: exit 1 */
         struct publish_state *state; /* the consumer loop's own (consume.c) */
         cb_metric_family_t *m_deliveries, *m_attempts, *m_in_flight, *m_breakers, *m_duration;
 };
