@@ -93,8 +93,8 @@ static void logv_kv(cb_log_level_t level, const char *const *kv, const char *fmt
                 if (len < sizeof(line))
                         len += (size_t)snprintf(line + len, sizeof(line) - len, "\"}\n");
         } else {
-                len = (size_t)snprintf(line, sizeof(line), "%s %-5s %s: %s", ts,
-                                       level_names[level], log_proc, msg);
+                len = (size_t)snprintf(line, sizeof(line), "%s %-5s %s: %s", ts, level_names[level],
+                                       log_proc, msg);
                 for (; kv && kv[0] && len < sizeof(line); kv += 2)
                         len += (size_t)snprintf(line + len, sizeof(line) - len, " %s=%s", kv[0],
                                                 kv[1] ? kv[1] : "");

@@ -319,8 +319,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *text;
 
         /* as ingest reads a payload */
-        body = cb_json_parse_depth((const char *)data, size, CB_JSON_PAYLOAD_DEPTH, err,
-                                   sizeof(err));
+        body =
+            cb_json_parse_depth((const char *)data, size, CB_JSON_PAYLOAD_DEPTH, err, sizeof(err));
         if (!body) {
                 /* NULL with no message only for the literal null. */
                 FUZZ_CHECK(*err || is_json_null(data, size));
