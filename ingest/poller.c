@@ -23,6 +23,7 @@
 #include "poll_state.h"
 #include "produce.h"
 
+/* 100,000 events in one poll at most (held in memory until they are published). */
 #define MAX_PAGES 2000
 
 /* One polled instance: when it is due, and where its polling stands. */
@@ -351,7 +352,19 @@ static json_object *fetch_all(ingest_poller_t *p, const cb_instance_t *inst, sch
                 if (!cursor)
                         break;
         }
-        free(cursor);
+        if (cursor) {
+                /* Publishing part of the walk would skip the older events for good (the log
+                   is newest first): publish none, and say so. */
+                free(cursor);
+                json_object_put(all);
+                count_poll(p, "error");
+                s->next_ms = now_ms() + interval;
+                cb_log_kv(CB_LOG_ERROR, CB_KV("instance", inst->id),
+                          "poller: more than %d pages of events to read at once; start the "
+                          "instance later (event.poller.since) or poll more often",
+                          MAX_PAGES);
+                return NULL;
+        }
         /* the log is newest first; publish oldest first */
         n = json_object_array_length(all);
         ordered = json_object_new_array_ext((int)n);

@@ -37,6 +37,8 @@ content_type='application/cloudevents+json; charset=UTF-8'
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 note() { echo "run.sh: $*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 for tool in kcat curl python3; do
         command -v "$tool" >/dev/null || die "$tool is not installed"
@@ -70,23 +72,6 @@ producer_pid=
 perf_pid=
 kafka_started=0
 
-# Sends SIGTERM to pid, waits up to $2 seconds for it to exit, then SIGKILL.
-stop_pid() {
-        local pid=$1 secs=$2 i
-        [ -n "$pid" ] || return 0
-        kill -0 "$pid" 2>/dev/null || return 0
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < secs * 10; i++)); do
-                kill -0 "$pid" 2>/dev/null || break
-                sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-                note "pid $pid did not stop in ${secs}s: SIGKILL"
-                kill -KILL "$pid" 2>/dev/null || true
-        fi
-        wait "$pid" 2>/dev/null || true
-}
-
 # perf record writes its file on SIGINT.
 stop_perf() {
         local i
@@ -118,50 +103,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-pick_port() {
-        local p
-        for _ in $(seq 200); do
-                p=$((20000 + RANDOM % 30000))
-                if port_free "$p"; then
-                        echo "$p"
-                        return 0
-                fi
-        done
-        die "no free port found"
-}
-
-# Prints the HTTP status of `curl ARGS...` (000 when nothing answered).
-http_status() {
-        curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@" || true
-}
-
-# Waits until `http_status ARGS...` prints want, for at most secs seconds, while pid lives.
-wait_status() {
-        local want=$1 secs=$2 pid=$3 what=$4 deadline got
-        shift 4
-        deadline=$((SECONDS + secs))
-        while ((SECONDS < deadline)); do
-                got=$(http_status "$@")
-                [ "$got" = "$want" ] && return 0
-                kill -0 "$pid" 2>/dev/null || die "$what exited (see its log in $run_dir)"
-                sleep 0.2
-        done
-        die "$what: no $want within ${secs}s (last status $got; see $run_dir)"
-}
-
-# Prints the peak resident set size of pid in kB (VmHWM).
-peak_rss_kb() {
-        awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
-}
-
-# Prints the CPU time pid has used so far (user + system), in clock ticks; 0 when it is gone.
-cpu_ticks() {
-        [ -n "$1" ] && [ -r "/proc/$1/stat" ] || { echo 0; return; }
-        sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
-}
-
 # Prints "tid comm ticks" for every thread of pid (comm without spaces: librdkafka's rdk:...).
 thread_ticks() {
         local f
@@ -176,19 +117,6 @@ thread_ticks() {
 now_ms() {
         local t=${EPOCHREALTIME/./}
         echo $((t / 1000))
-}
-
-# Prints the number of records on topic: the sum of its partitions' end offsets.
-topic_end_offsets() {
-        local topic=$1 parts args=() p
-        parts=$(kcat -b "$bootstrap" -L -t "$topic" 2>/dev/null |
-                awk '$1 == "partition" { sub(",", "", $2); print $2 }')
-        [ -n "$parts" ] || die "no metadata for topic $topic"
-        for p in $parts; do
-                args+=(-t "$topic:$p:-1")
-        done
-        kcat -b "$bootstrap" -Q "${args[@]}" 2>/dev/null |
-                awk '$NF ~ /^[0-9]+$/ { n += $NF } END { print n + 0 }'
 }
 
 # Waits (at most secs seconds) until topic holds at least want records.
