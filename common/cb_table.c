@@ -122,17 +122,13 @@ cb_table_t *cb_table_new(const cb_config_t *cfg, const char *topic, char *errstr
                          size_t errstr_size)
 {
         /* group.id is required by assign() in librdkafka 2.0.2; the table never commits. */
-        static const char *const defaults[] = {"client.id",
-                                               "closebridge-table",
-                                               "group.id",
-                                               "closebridge-table",
-                                               "enable.auto.commit",
-                                               "false",
-                                               "enable.partition.eof",
-                                               "true",
-                                               "reconnect.backoff.max.ms",
-                                               "1000",
-                                               NULL};
+        static const char *const defaults[] = {
+            "client.id", "closebridge-table", "group.id", "closebridge-table", "enable.auto.commit",
+            "false", "enable.partition.eof", "true", "reconnect.backoff.max.ms", "1000",
+            /* a fetch held open would delay the end-offset
+               requests of cb_table_sync behind it on the
+               same connection */
+            "fetch.wait.max.ms", "50", NULL};
         rd_kafka_topic_partition_list_t *parts = NULL;
         rd_kafka_conf_t *conf;
         cb_table_t *t = calloc(1, sizeof(*t));

@@ -169,7 +169,7 @@ static int check_required(cb_http_req_t *req, json_object *inst)
 static int reserve_id(ingest_t *ing, char *id, size_t size, char *errstr, size_t errstr_size)
 {
         cb_instance_t *taken;
-        int64_t offset;
+        int64_t offset = -1;
         int tries;
 
         for (tries = 0; tries < 8; tries++) {
@@ -192,7 +192,7 @@ static int reserve_id(ingest_t *ing, char *id, size_t size, char *errstr, size_t
  * it. Answers req 503 and returns -1 on failure. */
 static int write_instance(ingest_t *ing, cb_http_req_t *req, const char *id, json_object *stored)
 {
-        char err[256], msg[400];
+        char err[256] = "", msg[400];
         const char *value =
             stored ? json_object_to_json_string_ext(stored, JSON_C_TO_STRING_PLAIN |
                                                                 JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -201,8 +201,10 @@ static int write_instance(ingest_t *ing, cb_http_req_t *req, const char *id, jso
         if (ingest_producer_send_sync(ing->producer, ing->topic_instances, RD_KAFKA_PARTITION_UA,
                                       id, value, value ? strlen(value) : 0, NULL, err,
                                       sizeof(err)) ||
-            cb_table_sync(ing->table, (int)cb_config_int(ing->cfg, "ack-timeout-ms"))) {
+            (cb_table_sync(ing->table, (int)cb_config_int(ing->cfg, "ack-timeout-ms")) &&
+             snprintf(err, sizeof(err), "this replica's table did not catch up in time") > 0)) {
                 snprintf(msg, sizeof(msg), "the instance could not be stored: %s", err);
+                cb_log_kv(CB_LOG_WARN, CB_KV("instance", id), "%s", msg);
                 cb_http_respond_error_h(req, 503, msg, "Retry-After", "5");
                 return -1;
         }
@@ -261,6 +263,7 @@ static void do_create(ingest_t *ing, cb_http_req_t *req)
         if (check_loadable(req, "1", stored))
                 goto done;
         if (reserve_id(ing, id, sizeof(id), err, sizeof(err))) {
+                cb_log_warn("no instance id reserved: %s", err);
                 cb_http_respond_error_h(req, 503, err, "Retry-After", "5");
                 goto done;
         }

@@ -281,6 +281,8 @@ int ingest_producer_send_sync(ingest_producer_t *p, const char *topic, int32_t p
         if (sw.err) {
                 snprintf(errstr, errstr_size, "produce to %s: %s", topic, rd_kafka_err2str(sw.err));
                 ret = -1;
+        } else if (offset) {
+                *offset = sw.offset;
         }
 done:
         pthread_mutex_destroy(&sw.mtx);

@@ -213,7 +213,8 @@ def test_instances_api_creates_changes_and_deletes_across_replicas(bridge, inges
 
     # ids are unique across replicas without a coordinator
     r2 = request("POST", other.url + "/instances", json.dumps(seed).encode(), ADMIN)
-    assert r2.status == 200 and r2.json()["id"] != new_id
+    assert r2.status == 200, (r2.status, r2.body)
+    assert r2.json()["id"] != new_id
 
     r = request("PATCH", f"{url}/{new_id}", json.dumps(
         {"configuration": {"event.notification.callback.url": "http://127.0.0.1:10/new"}}
