@@ -74,3 +74,20 @@ topic_end_offsets() {
         kcat -b "$bootstrap" -Q "${args[@]}" 2>/dev/null |
                 awk '$NF ~ /^[0-9]+$/ { n += $NF } END { print n + 0 }'
 }
+
+# Sets bootstrap: KAFKA_BOOTSTRAP_SERVERS when given, else a fresh broker started in kafka_dir
+# (then kafka_started=1, for the caller's cleanup to stop it).
+start_kafka() {
+        if [ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+                bootstrap=$KAFKA_BOOTSTRAP_SERVERS
+                note "using the broker at $bootstrap"
+        else
+                if [ -f "$kafka_dir/kafka.pid" ] && kill -0 "$(cat "$kafka_dir/kafka.pid")" 2>/dev/null; then
+                        die "a broker already runs from $kafka_dir; stop it with deploy/kafka/kafka.sh stop $kafka_dir"
+                fi
+                rm -rf "${kafka_dir:?}/data"
+                kafka_started=1
+                "$top/deploy/kafka/kafka.sh" start "$kafka_dir"
+                bootstrap=$(cat "$kafka_dir/bootstrap")
+        fi
+}

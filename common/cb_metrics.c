@@ -113,21 +113,6 @@ void cb_metrics_set(cb_metric_family_t *fam, const char *labels, double value)
         pthread_mutex_unlock(&reg_lock);
 }
 
-double cb_metrics_get(cb_metric_family_t *fam, const char *labels)
-{
-        series_t *s;
-        double v = 0;
-
-        if (!fam)
-                return 0;
-        pthread_mutex_lock(&reg_lock);
-        for (s = fam->series; s; s = s->next)
-                if (!strcmp(s->labels, labels))
-                        v = s->value;
-        pthread_mutex_unlock(&reg_lock);
-        return v;
-}
-
 char *cb_metrics_render(void)
 {
         cb_metric_family_t *fam;

@@ -28,9 +28,6 @@ void cb_metrics_observe(cb_metric_family_t *fam, const char *labels, double valu
 /* Sets a gauge series to value. */
 void cb_metrics_set(cb_metric_family_t *fam, const char *labels, double value);
 
-/* The current value of a series (0 when it does not exist). */
-double cb_metrics_get(cb_metric_family_t *fam, const char *labels);
-
 /* Renders every family as Prometheus text (version 0.0.4). Returns a new string the caller
  * frees, or NULL when out of memory. */
 char *cb_metrics_render(void);

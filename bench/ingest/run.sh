@@ -125,18 +125,7 @@ parse_wrk() {
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- Kafka ---------------------------------------------------------------------------------------
-if [ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
-        bootstrap=$KAFKA_BOOTSTRAP_SERVERS
-        note "using the broker at $bootstrap"
-else
-        if [ -f "$kafka_dir/kafka.pid" ] && kill -0 "$(cat "$kafka_dir/kafka.pid")" 2>/dev/null; then
-                die "a broker already runs from $kafka_dir; stop it with deploy/kafka/kafka.sh stop $kafka_dir"
-        fi
-        rm -rf "${kafka_dir:?}/data"
-        kafka_started=1
-        "$top/deploy/kafka/kafka.sh" start "$kafka_dir"
-        bootstrap=$(cat "$kafka_dir/bootstrap")
-fi
+start_kafka
 
 # --- ingest --------------------------------------------------------------------------------------
 prefix=bench$RANDOM$RANDOM.

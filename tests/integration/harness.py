@@ -6,6 +6,8 @@ the `kafka` ctest fixture started; its address is in CB_KAFKA_DIR/bootstrap).
 Every wait here polls a condition until a deadline; nothing sleeps to synchronise.
 """
 import base64
+import contextlib
+import functools
 import http.server
 import json
 import os
@@ -237,6 +239,33 @@ class Bridge:
                 print(f"----- {s.log_path}\n{s.logs()}")
         if not failed:
             shutil.rmtree(self.work, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def bridged(instances_of, kafka_dir=None):
+    """A Receiver and a Bridge holding the instances instances_of(receiver.url) returns, as
+    (bridge, receiver); on the way out the processes are stopped (their logs printed when the
+    block failed) and the receiver closed."""
+    receiver = Receiver()
+    bridge = Bridge(instances_of(receiver.url), kafka_dir=kafka_dir)
+    failed = True
+    try:
+        yield bridge, receiver
+        failed = False
+    finally:
+        bridge.close(failed)
+        receiver.close()
+
+
+def with_bridge(instances_of, kafka_dir=None):
+    """Decorator: runs test(bridge, receiver) inside bridged(...)."""
+    def wrap(test):
+        @functools.wraps(test)
+        def wrapped():
+            with bridged(instances_of, kafka_dir) as (bridge, receiver):
+                test(bridge, receiver)
+        return wrapped
+    return wrap
 
 
 def verify_standard_webhooks(items):

@@ -5,6 +5,7 @@ stopping it disturbs no other test.
 - Under load, with the broker stopped and started again midway, every request answered 2xx is
   on the topic afterwards.
 - SIGTERM with requests waiting for Kafka answers every one of them and exits 0."""
+import functools
 import json
 import os
 import re
@@ -13,7 +14,7 @@ import subprocess
 import threading
 import time
 
-from harness import (BUILD, SOURCE, Bridge, Receiver, b64id, bootstrap, fixture, instance,
+from harness import (BUILD, SOURCE, b64id, bridged, bootstrap, fixture, instance,
                      kcat_read, request, run, wait_for)
 
 KAFKA_SH = os.path.join(SOURCE, "deploy", "kafka", "kafka.sh")
@@ -27,18 +28,15 @@ def kafka(cmd):
 
 
 def with_bridge(test):
+    @functools.wraps(test)
     def wrapped():
-        receiver = Receiver()
-        bridge = Bridge([instance(7, receiver.url)], kafka_dir=KAFKA_DIR)
-        failed = True
         try:
-            test(bridge)
-            failed = False
+            with bridged(lambda url: [instance(7, url)], kafka_dir=KAFKA_DIR) as (bridge, _):
+                test(bridge)
         finally:
-            bridge.close(failed)
-            receiver.close()
-            kafka("start") if not os.path.exists(os.path.join(KAFKA_DIR, "kafka.pid")) else None
-    wrapped.__name__ = test.__name__
+            # a test that failed with the broker stopped leaves it running for the next
+            if not os.path.exists(os.path.join(KAFKA_DIR, "kafka.pid")):
+                kafka("start")
     return wrapped
 
 

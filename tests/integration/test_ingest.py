@@ -1,5 +1,6 @@
 """ingest against the real broker: every payload form, envelope ids, signatures, the instances
 API across two ingest processes, and bad input of every kind."""
+import functools
 import hashlib
 import hmac
 import json
@@ -8,7 +9,7 @@ import time
 
 from cloudevents.v1.kafka import KafkaMessage, from_structured
 
-from harness import (Bridge, Receiver, b64id, bootstrap, fixture, instance, kcat_read, request,
+from harness import (b64id, bridged, bootstrap, fixture, instance, kcat_read, request,
                      run, wait_for)
 
 INSTANCE = 20931
@@ -21,21 +22,13 @@ JSON = {"Content-Type": "application/json"}
 
 def with_ingest(*args):
     def wrap(test):
+        @functools.wraps(test)
         def wrapped():
-            receiver = Receiver()
-            bridge = Bridge([instance(INSTANCE, receiver.url),
-                             instance(SIGNED, receiver.url,
-                                      **{"event.webhook.signature.key": SIG_KEY})])
-            failed = True
-            try:
+            with bridged(lambda url: [instance(INSTANCE, url), instance(
+                    SIGNED, url, **{"event.webhook.signature.key": SIG_KEY})]) as (bridge, _):
                 ingest = bridge.ingest(*(ADMIN_ARGS + list(args))).ready()
                 test(bridge, ingest)
                 assert ingest.stop() == 0, "ingest exits 0 on SIGTERM"
-                failed = False
-            finally:
-                bridge.close(failed)
-                receiver.close()
-        wrapped.__name__ = test.__name__
         return wrapped
     return wrap
 

@@ -3,13 +3,12 @@
 of its own for the readiness test, which stops it."""
 import json
 import os
-import signal
 import subprocess
 import threading
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from harness import (BUILD, SOURCE, Bridge, Receiver, b64id, bootstrap, fixture, instance,
+from harness import (BUILD, SOURCE, Bridge, Receiver, b64id, bridged, bootstrap, fixture, instance,
                      kcat_read, request, run, wait_for)
 
 JSON = {"Content-Type": "application/json"}
@@ -36,10 +35,7 @@ def modern(n):
 
 
 def test_metrics_parse_and_their_counters_move():
-    receiver = Receiver()
-    bridge = Bridge([instance(5, receiver.url)])
-    failed = True
-    try:
+    with bridged(lambda url: [instance(5, url)]) as (bridge, receiver):
         ingest = bridge.ingest().ready()
         publish = bridge.publish().ready()
         i0, p0 = metrics(ingest), metrics(publish)
@@ -69,10 +65,6 @@ def test_metrics_parse_and_their_counters_move():
             if k[0] == "closebridge_consumer_lag" and ("client", "closebridge-publish") in k[1]])
         assert all(v >= 0 for _, v in lag), lag
         assert ingest.stop() == 0 and publish.stop() == 0
-        failed = False
-    finally:
-        bridge.close(failed)
-        receiver.close()
 
 
 KAFKA_SH = os.path.join(SOURCE, "deploy", "kafka", "kafka.sh")
@@ -122,11 +114,8 @@ def test_readyz_follows_kafka():
 
 
 def test_sigterm_under_load_loses_nothing_and_delivers_nothing_twice():
-    receiver = Receiver()
-    receiver.gate = lambda event_id, path: threading.Event().wait(0.005)
-    bridge = Bridge([instance(7, receiver.url)])
-    failed = True
-    try:
+    with bridged(lambda url: [instance(7, url)]) as (bridge, receiver):
+        receiver.gate = lambda event_id, path: threading.Event().wait(0.005)
         ingest = bridge.ingest().ready()
         publish = bridge.publish().ready()
         accepted, stop, lock = [], threading.Event(), threading.Lock()
@@ -172,10 +161,6 @@ def test_sigterm_under_load_loses_nothing_and_delivers_nothing_twice():
               f"{len(set(before))} delivered before the restart, {again} delivered twice")
         assert again == 0, f"{again} events delivered twice after a graceful stop"
         assert publish.stop() == 0
-        failed = False
-    finally:
-        bridge.close(failed)
-        receiver.close()
 
 
 if __name__ == "__main__":

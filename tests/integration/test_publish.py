@@ -2,6 +2,7 @@
 (checked by the reference Standard Webhooks verifier and the CloudEvents SDK), the retry ladder,
 dead letters, no loss when killed, two members splitting the work, slow receivers, per-object
 ordering, the SSRF guard and redirects."""
+import functools
 import hashlib
 import hmac
 import base64
@@ -13,7 +14,7 @@ import threading
 
 from cloudevents.v1.http import from_http
 
-from harness import (Bridge, Receiver, b64id, bootstrap, fixture, instance, kcat_read, request,
+from harness import (Bridge, Receiver, b64id, bridged, bootstrap, fixture, instance, kcat_read, request,
                      run, verify_standard_webhooks, wait_for)
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -41,19 +42,12 @@ def records(bridge, topic):
 def scenario(instances_of, *publish_args):
     """Runs test(bridge, receiver, ingest, publish) with instances_of(receiver_url)."""
     def wrap(test):
+        @functools.wraps(test)
         def wrapped():
-            receiver = Receiver()
-            bridge = Bridge(instances_of(receiver.url))
-            failed = True
-            try:
+            with bridged(instances_of) as (bridge, receiver):
                 ingest = bridge.ingest().ready()
                 publish = bridge.publish(*publish_args).ready()
                 test(bridge, receiver, ingest, publish)
-                failed = False
-            finally:
-                bridge.close(failed)
-                receiver.close()
-        wrapped.__name__ = test.__name__
         return wrapped
     return wrap
 

@@ -3,7 +3,7 @@ the callback delivered by publish to a receiver on loopback, exactly once."""
 import json
 import signal
 
-from harness import (Bridge, Receiver, b64id, bootstrap, fixture, request, instance, kcat_read, run,
+from harness import (b64id, with_bridge, bootstrap, fixture, request, instance, kcat_read, run,
                      wait_for)
 
 INSTANCE = 20931
@@ -19,22 +19,11 @@ def envelope_records(bridge, event_id):
             if r["headers"].get("ce_id") == event_id]
 
 
-def with_bridge(test):
-    def wrapped():
-        receiver = Receiver()
-        bridge = Bridge([instance(INSTANCE, receiver.url)])
-        failed = True
-        try:
-            test(bridge, receiver)
-            failed = False
-        finally:
-            bridge.close(failed)
-            receiver.close()
-    wrapped.__name__ = test.__name__
-    return wrapped
+def one_instance(url):
+    return [instance(INSTANCE, url)]
 
 
-@with_bridge
+@with_bridge(one_instance)
 def test_legacy_webhook_reaches_kafka_and_the_callback_once(bridge, receiver):
     ingest = bridge.ingest().ready()
     publish = bridge.publish().ready()
@@ -83,7 +72,7 @@ def test_legacy_webhook_reaches_kafka_and_the_callback_once(bridge, receiver):
     assert ingest.stop() == 0
 
 
-@with_bridge
+@with_bridge(one_instance)
 def test_every_instance_id_form_and_bad_input_get_the_right_status(bridge, receiver):
     ingest = bridge.ingest().ready()
     payload = fixture("legacy_create.json")
@@ -106,7 +95,7 @@ def test_every_instance_id_form_and_bad_input_get_the_right_status(bridge, recei
     assert ingest.stop() == 0
 
 
-@with_bridge
+@with_bridge(one_instance)
 def test_an_event_killed_mid_failure_is_still_delivered(bridge, receiver):
     ingest = bridge.ingest().ready()
     publish = bridge.publish().ready()
@@ -125,7 +114,7 @@ def test_an_event_killed_mid_failure_is_still_delivered(bridge, receiver):
     assert ingest.stop() == 0
 
 
-@with_bridge
+@with_bridge(one_instance)
 def test_a_graceful_restart_does_not_deliver_again(bridge, receiver):
     ingest = bridge.ingest().ready()
     publish = bridge.publish().ready()

@@ -32,13 +32,14 @@ static void test_base64_decodes_without_padding(void **state)
         assert_string_equal(id, "12");
 }
 
-static void test_base64_reads_url_safe_ids(void **state)
+static void test_base64_reads_ids_as_url_safe_clients_send_them(void **state)
 {
         char id[32];
 
         (void)state;
-        /* Decimal digits never encode to '+' or '/' (their 6-bit groups stay below 58), so an
-         * id's URL-safe form is its standard form without padding. */
+        /* Decimal digits never encode to '+' or '/' (their 6-bit groups stay below 58), so what
+         * a URL-safe encoder sends differs only in leaving the padding out: that is what is
+         * checked here, at the longest id. */
         assert_int_equal(decode("OTk5OTk5OTk5OTk5OTk5OTk5", id, sizeof(id)), 0);
         assert_string_equal(id, "999999999999999999");
         assert_int_equal(decode("MTIzNDU2Nzg5", id, sizeof(id)), 0);
@@ -95,7 +96,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_base64_decodes_the_seed_example_with_padding),
             cmocka_unit_test(test_base64_decodes_without_padding),
-            cmocka_unit_test(test_base64_reads_url_safe_ids),
+            cmocka_unit_test(test_base64_reads_ids_as_url_safe_clients_send_them),
             cmocka_unit_test(test_base64_rejects_garbage),
             cmocka_unit_test(test_base64_rejects_small_output_buffer),
             cmocka_unit_test(test_base64_encode_round_trips),
