@@ -42,6 +42,14 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
         return n;
 }
 
+/* libcurl's progress callback: a non-zero return aborts the transfer. */
+static int on_progress(void *halt, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+        (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+        return halt && __atomic_load_n((const int *)halt, __ATOMIC_ACQUIRE);
+}
+
 long ingest_close_rate_limit_wait(const char *retry_after, const char *ratelimit)
 {
         double wait_s = 0, v;
@@ -75,8 +83,8 @@ static void close_date(int64_t us, char *out, size_t size)
 
 ingest_close_result_t ingest_close_fetch(CURL *curl, const char *base, const char *api_key,
                                          int64_t from_us, const char *cursor, long timeout_ms,
-                                         ingest_close_page_t *page, long *wait_ms, char *errstr,
-                                         size_t errstr_size)
+                                         const int *halt, ingest_close_page_t *page, long *wait_ms,
+                                         char *errstr, size_t errstr_size)
 {
         answer_t a = {0};
         struct curl_header *ra = NULL, *rl = NULL;
@@ -88,6 +96,10 @@ ingest_close_result_t ingest_close_fetch(CURL *curl, const char *base, const cha
         long status = 0;
 
         memset(page, 0, sizeof(*page));
+        if (on_progress((void *)halt, 0, 0, 0, 0)) {
+                snprintf(errstr, errstr_size, "halted");
+                return INGEST_CLOSE_HALTED;
+        }
         if (cursor) {
                 escaped = curl_easy_escape(curl, cursor, 0);
                 snprintf(url, sizeof(url), "%s/event/?_limit=50&_cursor=%s", base,
@@ -111,7 +123,15 @@ ingest_close_result_t ingest_close_fetch(CURL *curl, const char *base, const cha
         curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
         curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
         curl_easy_setopt(curl, CURLOPT_USERAGENT, "closebridge/" CB_VERSION);
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)halt);
         rc = curl_easy_perform(curl);
+        if (rc == CURLE_ABORTED_BY_CALLBACK) {
+                snprintf(errstr, errstr_size, "halted");
+                res = INGEST_CLOSE_HALTED;
+                goto done;
+        }
         if (rc != CURLE_OK) {
                 snprintf(errstr, errstr_size, "GET %s/event/: %s", base,
                          a.too_big ? "answer too large" : curl_easy_strerror(rc));

@@ -12,7 +12,8 @@ typedef enum {
         INGEST_CLOSE_OK = 0,
         INGEST_CLOSE_RATE_LIMITED, /* 429: *wait_ms says how long to stay away */
         INGEST_CLOSE_UNAUTHORIZED, /* 401 or 403: a wrong API key */
-        INGEST_CLOSE_ERROR         /* 5xx, time-out, transport error, unreadable answer */
+        INGEST_CLOSE_ERROR,        /* 5xx, time-out, transport error, unreadable answer */
+        INGEST_CLOSE_HALTED        /* *halt was set before or during the request */
 } ingest_close_result_t;
 
 typedef struct ingest_close_page {
@@ -23,13 +24,13 @@ typedef struct ingest_close_page {
 
 /* Fetches one page with curl (the caller's handle, reset here): the first when cursor is NULL
  * (events with date_updated >= from_us), else the page cursor names. Every request ends within
- * timeout_ms. On INGEST_CLOSE_RATE_LIMITED, *wait_ms is the longer of Retry-After and the
- * RateLimit header's reset (decimals allowed, rounded up), at least 1000. errstr says what
- * went wrong otherwise. */
+ * timeout_ms, and soon after *halt (read atomically; NULL: never) becomes non-zero. On
+ * INGEST_CLOSE_RATE_LIMITED, *wait_ms is the longer of Retry-After and the RateLimit header's reset
+ * (decimals allowed, rounded up), at least 1000. errstr says what went wrong otherwise. */
 ingest_close_result_t ingest_close_fetch(CURL *curl, const char *base, const char *api_key,
                                          int64_t from_us, const char *cursor, long timeout_ms,
-                                         ingest_close_page_t *page, long *wait_ms, char *errstr,
-                                         size_t errstr_size);
+                                         const int *halt, ingest_close_page_t *page, long *wait_ms,
+                                         char *errstr, size_t errstr_size);
 
 /* Milliseconds a 429 asks to wait, from the Retry-After and RateLimit header values (either
  * NULL): the longer of the two, rounded up, at least 1000. */

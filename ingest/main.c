@@ -6,8 +6,9 @@
  * - libmicrohttpd's pool (http-threads): run ingest_route and its handlers; read ingest_t,
  *   look instances up in the table, produce through the producer. Never block.
  * - the producer's poll thread: runs delivery reports, which answer suspended requests.
- * - the poller's thread: polls the Close Event Log of the instances its consumer group gives
- *   this replica; alone touches its Kafka handles, libcurl handle and poll states.
+ * - the poller's scheduler thread: follows its consumer group's assignment and hands due
+ *   instances to the poller's workers (poll-workers threads, each with its own libcurl handle),
+ *   which walk the Close Event Log and publish through one transactional producer.
  * - the instances API worker: does the instances API's Kafka writes and answers them.
  * - the instances table's thread: the only writer of the table.
  * librdkafka's own threads touch nothing of ours. */
@@ -57,6 +58,10 @@ static const cb_option_t options[] = {
     {"poll-overlap-s", CB_OPT_INT, "300", 0, 86400, 0,
      "how far behind the newest event each poll reads again, for events that show up late"},
     {"poll-timeout-ms", CB_OPT_INT, "30000", 100, 600000, 0, "time limit of one Close API request"},
+    {"poll-workers", CB_OPT_INT, "4", 1, 64, 0,
+     "instances whose Event Log this replica walks at once"},
+    {"poll-per-key", CB_OPT_INT, "1", 1, 64, 0,
+     "requests at once to the Close API per API key, from this replica"},
     {"poller-group-id", CB_OPT_STR, "closebridge-poller", 0, 0, 0,
      "Kafka consumer group whose assignment decides which replica polls which instance"},
     {"poller-transactional-id", CB_OPT_STR, "", 0, 0, 0,

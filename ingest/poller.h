@@ -8,8 +8,12 @@
  * loses nothing. Instances added, changed or deleted through the API start, change or stop
  * their polling on the next round, without a restart.
  *
- * Threads: one thread of its own, which alone touches the poller's Kafka handles, its libcurl
- * handle and the poll states. */
+ * Up to poll-workers instances are walked at once, and at most poll-per-key of them with the
+ * same API key (so no more requests at once per key, from one replica); their transactions take
+ * turns on the one transactional producer.
+ *
+ * Threads: a scheduler, which alone touches the assignment consumer and hands out walks, and
+ * poll-workers workers, each with its own libcurl handle (poller_impl.h says who locks what). */
 #ifndef INGEST_POLLER_H
 #define INGEST_POLLER_H
 
@@ -22,7 +26,8 @@ typedef struct ingest_poller ingest_poller_t;
  * Borrows ing. Returns NULL with errstr set. */
 ingest_poller_t *ingest_poller_new(struct ingest *ing, char *errstr, size_t errstr_size);
 
-/* Stops the thread (a poll in progress finishes or is aborted) and frees the poller.
+/* Stops the threads (walks in progress stop at their next request, or finish their
+ * transaction) and frees the poller.
  * NULL is a no-op. */
 void ingest_poller_destroy(ingest_poller_t *p);
 

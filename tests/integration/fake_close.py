@@ -3,7 +3,8 @@
 Serves events newest first (by date_updated), 50 a page at most, with opaque cursors that walk
 to older events (cursor_next), filters date_updated__gte/__gt, and checks HTTP Basic auth (API
 key as user name, empty password). Tests add and change events, and can make it answer 429
-with Retry-After and RateLimit headers, 500, or hang."""
+with Retry-After and RateLimit headers, 500, or hang. It counts the requests in flight, in all
+and per API key, and can hold requests until enough are in flight at once (hold_until)."""
 import base64
 import http.server
 import json
@@ -29,6 +30,10 @@ class FakeClose:
         self.cursors = {}
         self.in_flight = 0
         self.max_in_flight = 0
+        self.in_flight_by_key = {}
+        self.max_in_flight_by_key = {}
+        self.hold = None          # (n, seconds): hold each request until n are in flight
+        self.changed = threading.Condition(self.lock)
         fake = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -45,22 +50,34 @@ class FakeClose:
                 self.wfile.write(data)
 
             def do_GET(self):
+                key = self.api_key()
                 with fake.lock:
                     fake.in_flight += 1
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                    n = fake.in_flight_by_key.get(key, 0) + 1
+                    fake.in_flight_by_key[key] = n
+                    fake.max_in_flight_by_key[key] = max(fake.max_in_flight_by_key.get(key, 0), n)
+                    fake.changed.notify_all()
+                    if fake.hold:
+                        want, seconds = fake.hold
+                        fake.changed.wait_for(lambda: fake.in_flight >= want, timeout=seconds)
                 try:
-                    self.serve()
+                    self.serve(key)
                 finally:
                     with fake.lock:
                         fake.in_flight -= 1
+                        fake.in_flight_by_key[key] -= 1
 
-            def serve(self):
-                url = urllib.parse.urlparse(self.path)
-                key = None
+            def api_key(self):
+                """The Basic auth user name (the API key) when the password is empty, else None."""
                 auth = self.headers.get("Authorization", "")
-                if auth.startswith("Basic "):
-                    user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
-                    key = user if password == "" else None
+                if not auth.startswith("Basic "):
+                    return None
+                user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+                return user if password == "" else None
+
+            def serve(self, key):
+                url = urllib.parse.urlparse(self.path)
                 if key not in fake.api_keys:
                     fake.record((key, self.path, 401))
                     return self.reply(401, {"error": "Unauthorized"})

@@ -161,6 +161,43 @@ def test_429_and_500_are_honoured_and_a_bad_key_stays_its_own(bridge, fake):
     assert ingest.stop() == 0
 
 
+@scenario(lambda base: [polling_instance(701, base, "K1"), polling_instance(702, base, "K2"),
+                        polling_instance(703, base, "K3"), polling_instance(704, base, "K3")])
+def test_instances_are_polled_at_once_but_never_two_requests_per_key(bridge, fake):
+    fake.api_keys.add("K3")
+    for key in ("K1", "K2", "K3"):
+        for n in range(20):
+            fake.add(key, event(n))
+    # each request waits (5 s at most) until three are in flight: only concurrent walks get
+    # there, and a fourth at once could only be a second one of key K3
+    fake.hold = (3, 5)
+    ingest = bridge.ingest(*(POLL + ["--poll-workers", "4", "--poll-per-key", "1",
+                                     "--poll-timeout-ms", "300000"])).ready()
+    wait_for("three walks at once", lambda: fake.max_in_flight >= 3)
+    fake.hold = None
+    wait_for("every instance's events", lambda: len(ids_on_topic(bridge)) >= 80)
+    n_polls = len(fake.polls("K3"))
+    wait_for("more polls of the shared key", lambda: len(fake.polls("K3")) >= n_polls + 4)
+    with fake.lock:
+        assert fake.max_in_flight_by_key["K3"] == 1, fake.max_in_flight_by_key
+        assert fake.max_in_flight == 3, fake.max_in_flight
+    # the same Close event gives the same envelope id whichever instance it came through
+    published = [(json.loads(r["payload"])["instanceid"], r["headers"]["ce_id"])
+                 for r in envelopes(bridge)]
+    assert len(published) == 80 and len(set(published)) == 80, published
+    by_instance = {}
+    for iid, _ in published:
+        by_instance[iid] = by_instance.get(iid, 0) + 1
+    assert by_instance == {"701": 20, "702": 20, "703": 20, "704": 20}, by_instance
+
+    # a request Close leaves hanging (for longer than the stop may take) does not hold the
+    # shutdown up: the walk is halted
+    with fake.lock:
+        fake.faults = [("hang", 300)]
+    wait_for("a request hanging", lambda: not fake.faults)
+    assert ingest.stop(timeout=20) == 0
+
+
 ADMIN = {"Authorization": "User u, Organization o"}
 
 
@@ -194,4 +231,5 @@ if __name__ == "__main__":
          test_a_replica_killed_mid_poll_loses_and_repeats_nothing,
          test_two_replicas_share_the_instances_and_one_takes_over,
          test_429_and_500_are_honoured_and_a_bad_key_stays_its_own,
+         test_instances_are_polled_at_once_but_never_two_requests_per_key,
          test_instances_from_the_api_start_and_stop_polling_without_a_restart])

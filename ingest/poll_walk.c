@@ -1,0 +1,335 @@
+#include "poller_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "cb_close.h"
+#include "cb_config.h"
+#include "cb_envelope.h"
+#include "cb_log.h"
+#include "cb_time.h"
+#include "close_api.h"
+#include "ingest.h"
+#include "produce.h"
+
+/* 100,000 events in one poll at most (held in memory until they are published). */
+#define MAX_PAGES 2000
+
+static int64_t now_ms(void)
+{
+        return cb_time_now_us() / 1000;
+}
+
+void ingest_poller_count(ingest_poller_t *p, const char *outcome)
+{
+        char labels[64];
+
+        snprintf(labels, sizeof(labels), "outcome=\"%s\"", outcome);
+        cb_metrics_add(p->m_polls, labels, 1);
+}
+
+/* The instance's refresh interval (event.poller.refresh_interval, minutes, decimals allowed). */
+static long interval_ms(const ingest_poller_t *p, const cb_instance_t *inst)
+{
+        const char *s = cb_instance_config(inst, "event.poller.refresh_interval");
+        double minutes = s ? strtod(s, NULL) : 0;
+
+        if (!(minutes > 0))
+                return cb_config_int(p->ing->cfg, "poll-interval-s") * 1000;
+        minutes *= 60000;
+        return minutes < 100 ? 100 : minutes > 86400000.0 ? 86400000 : (long)minutes;
+}
+
+/* 1 when the instance's event.poller.configuration lets events of model through: no list (or an
+ * empty one) lets everything through; else one of its Cloud Elements resource names
+ * ("contacts", "accounts", "opportunities", ...) must stand for the event's object type. */
+static int wanted(const cb_instance_t *inst, const char *model)
+{
+        json_object *conf, *pc, *parsed = NULL;
+        int any = 0, hit = 0;
+
+        if (!json_object_object_get_ex(inst->json, "configuration", &conf) ||
+            !json_object_object_get_ex(conf, "event.poller.configuration", &pc) || !pc)
+                return 1;
+        if (json_object_is_type(pc, json_type_string))
+                pc = parsed = json_tokener_parse(json_object_get_string(pc));
+        if (json_object_is_type(pc, json_type_object)) {
+                json_object_object_foreach(pc, resource, val)
+                {
+                        (void)val;
+                        any = 1;
+                        if (!strcmp(cb_close_object_type(cb_close_model_of(resource)),
+                                    cb_close_object_type(model)))
+                                hit = 1;
+                }
+        }
+        json_object_put(parsed);
+        return !any || hit;
+}
+
+/* The poll state of inst: from the state topic, else from event.poller.since, else now. */
+static void ensure_state(ingest_poller_t *p, const cb_instance_t *inst, ingest_sched_t *s)
+{
+        const char *since = cb_instance_config(inst, "event.poller.since");
+        int64_t start = cb_time_now_us(), us;
+        void *v;
+
+        if (s->have_state)
+                return;
+        if (since && !cb_time_parse(since, &us))
+                start = us;
+        pthread_mutex_lock(&p->lock);
+        if (!p->stored || !lh_table_lookup_ex(p->stored, inst->id, &v) ||
+            ingest_poll_state_parse(&s->state, v, strlen(v), start))
+                ingest_poll_state_init(&s->state, start);
+        pthread_mutex_unlock(&p->lock);
+        s->have_state = 1;
+}
+
+/* Publishes envs and the new state in one transaction on txp; the caller holds txlock.
+ * Returns 0, or -1 (aborted). */
+static int publish(ingest_poller_t *p, const cb_instance_t *inst, json_object **envs, size_t n,
+                   const char *state_json)
+{
+        rd_kafka_error_t *error;
+        rd_kafka_resp_err_t err = 0;
+        int timeout = (int)cb_config_int(p->ing->cfg, "ack-timeout-ms"), tries;
+        size_t i;
+
+        error = rd_kafka_begin_transaction(p->txp);
+        if (error)
+                goto fail;
+        for (i = 0; i < n && !err; i++) {
+                const char *value = json_object_to_json_string_ext(
+                    envs[i], JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+                rd_kafka_headers_t *headers = ingest_envelope_kafka_headers(envs[i]);
+                err = rd_kafka_producev(p->txp, RD_KAFKA_V_TOPIC(p->ing->topic_events),
+                                        RD_KAFKA_V_KEY(inst->id, strlen(inst->id)),
+                                        RD_KAFKA_V_VALUE((void *)value, strlen(value)),
+                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+                if (err)
+                        rd_kafka_headers_destroy(headers);
+        }
+        if (!err)
+                err = rd_kafka_producev(p->txp, RD_KAFKA_V_TOPIC(p->topic_state),
+                                        RD_KAFKA_V_KEY(inst->id, strlen(inst->id)),
+                                        RD_KAFKA_V_VALUE((void *)state_json, strlen(state_json)),
+                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (err) {
+                cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
+                          "poller: instance %s: produce failed: %s", inst->id,
+                          rd_kafka_err2str(err));
+                goto fail;
+        }
+        /* a commit that timed out is tried again, as librdkafka asks */
+        for (tries = 0; tries < 3; tries++) {
+                error = rd_kafka_commit_transaction(p->txp, timeout);
+                if (!error)
+                        return 0;
+                if (!rd_kafka_error_is_retriable(error))
+                        break;
+                rd_kafka_error_destroy(error);
+                error = NULL;
+        }
+fail:
+        cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
+                  "poller: instance %s: transaction failed: %s", inst->id,
+                  error ? rd_kafka_error_string(error) : "commit timed out");
+        if (error && rd_kafka_error_is_fatal(error)) {
+                __atomic_store_n(&p->fatal, 1, __ATOMIC_RELEASE);
+        } else {
+                /* nothing of this poll is visible: abort, then the next try starts over */
+                for (tries = 0; tries < 3; tries++) {
+                        rd_kafka_error_t *abort_error = rd_kafka_abort_transaction(p->txp, timeout);
+                        if (!abort_error)
+                                break;
+                        if (rd_kafka_error_is_fatal(abort_error))
+                                __atomic_store_n(&p->fatal, 1, __ATOMIC_RELEASE);
+                        if (!rd_kafka_error_is_retriable(abort_error))
+                                tries = 3;
+                        rd_kafka_error_destroy(abort_error);
+                }
+        }
+        if (error)
+                rd_kafka_error_destroy(error);
+        return -1;
+}
+
+/* publish() under txlock: the workers share one transactional producer. */
+static int transact(ingest_poller_t *p, const cb_instance_t *inst, json_object **envs, size_t n,
+                    const char *state_json)
+{
+        int rc;
+
+        pthread_mutex_lock(&p->txlock);
+        rc = publish(p, inst, envs, n, state_json);
+        pthread_mutex_unlock(&p->txlock);
+        return rc;
+}
+
+/* Walks the Event Log of inst from its state; returns its events, oldest first, as a new array
+ * the caller puts, or NULL after scheduling the next try (rate limit, error, refused key, or
+ * at once when p->halt stopped the walk). */
+static json_object *fetch_all(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst,
+                              ingest_sched_t *s, long interval)
+{
+        const char *base = cb_instance_config(inst, "base.url");
+        const char *key = cb_instance_config(inst, "username");
+        long timeout = cb_config_int(p->ing->cfg, "poll-timeout-ms"), wait = 0;
+        json_object *all = json_object_new_array(), *ordered;
+        ingest_close_page_t page;
+        ingest_close_result_t res;
+        char *cursor = NULL, err[512];
+        size_t i, n, pages;
+
+        if (!base || !*base)
+                base = cb_config_str(p->ing->cfg, "close-api-base");
+        for (pages = 0; pages < MAX_PAGES; pages++) {
+                res = ingest_close_fetch(curl, base, key ? key : "", s->state.from_us, cursor,
+                                         timeout, &p->halt, &page, &wait, err, sizeof(err));
+                free(cursor);
+                cursor = NULL;
+                if (res != INGEST_CLOSE_OK) {
+                        json_object_put(all);
+                        if (res == INGEST_CLOSE_HALTED) {
+                                s->next_ms = 0; /* walked again by whoever polls it next */
+                                return NULL;
+                        }
+                        if (res == INGEST_CLOSE_RATE_LIMITED) {
+                                ingest_poller_count(p, "rate_limited");
+                                s->next_ms = now_ms() + wait;
+                        } else if (res == INGEST_CLOSE_UNAUTHORIZED) {
+                                /* once per interval: the next try is a whole interval away */
+                                ingest_poller_count(p, "unauthorized");
+                                s->next_ms = now_ms() + interval;
+                        } else {
+                                ingest_poller_count(p, "error");
+                                s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 1000;
+                                if (s->backoff_ms > interval)
+                                        s->backoff_ms = interval;
+                                s->next_ms = now_ms() + s->backoff_ms;
+                        }
+                        cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
+                                  "poller: instance %s: %s; next try in %lld ms", inst->id, err,
+                                  (long long)(s->next_ms - now_ms()));
+                        return NULL;
+                }
+                n = json_object_array_length(page.events);
+                for (i = 0; i < n; i++)
+                        json_object_array_add(
+                            all, json_object_get(json_object_array_get_idx(page.events, i)));
+                cursor = page.cursor_next ? strdup(page.cursor_next) : NULL;
+                json_object_put(page.root);
+                if (!cursor)
+                        break;
+        }
+        if (cursor) {
+                /* Publishing part of the walk would skip the older events for good (the log
+                   is newest first): publish none, and say so. */
+                free(cursor);
+                json_object_put(all);
+                ingest_poller_count(p, "error");
+                s->next_ms = now_ms() + interval;
+                cb_log_kv(CB_LOG_ERROR, CB_KV("instance", inst->id),
+                          "poller: more than %d pages of events to read at once; start the "
+                          "instance later (event.poller.since) or poll more often",
+                          MAX_PAGES);
+                return NULL;
+        }
+        /* the log is newest first; publish oldest first */
+        n = json_object_array_length(all);
+        ordered = json_object_new_array_ext((int)n);
+        for (i = n; i > 0; i--)
+                json_object_array_add(ordered,
+                                      json_object_get(json_object_array_get_idx(all, i - 1)));
+        json_object_put(all);
+        return ordered;
+}
+
+void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst, ingest_sched_t *s)
+{
+        long interval = interval_ms(p, inst);
+        int64_t overlap = cb_config_int(p->ing->cfg, "poll-overlap-s") * 1000000LL;
+        int64_t now = cb_time_now_us(), *dates = NULL;
+        json_object *events, **envs = NULL, *wrap, *ev;
+        const char **ids = NULL;
+        ingest_poll_state_t next;
+        cb_close_event_t cev;
+        size_t i, n, nenv = 0, nids = 0;
+        char err[256] = "", *state_json = NULL;
+
+        ensure_state(p, inst, s);
+        events = fetch_all(p, curl, inst, s, interval);
+        if (!events)
+                return;
+        n = json_object_array_length(events);
+        envs = calloc(n + 1, sizeof(*envs));
+        ids = calloc(n + 1, sizeof(*ids));
+        dates = calloc(n + 1, sizeof(*dates));
+        if (!envs || !ids || !dates)
+                goto retry;
+        for (i = 0; i < n; i++) {
+                ev = json_object_array_get_idx(events, i);
+                wrap = json_object_new_object();
+                json_object_object_add(wrap, "event", json_object_get(ev));
+                if (cb_close_parse_webhook(wrap, &cev, err, sizeof(err)) || !cev.date_us) {
+                        cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
+                                  "poller: instance %s: event skipped: %s", inst->id,
+                                  *err ? err : "no date_updated");
+                        json_object_put(wrap);
+                        continue;
+                }
+                ids[nids] = cev.close_id;
+                dates[nids++] = cev.date_us;
+                if (ingest_poll_state_is_new(&s->state, cev.close_id, cev.date_us) &&
+                    wanted(inst, cev.model)) {
+                        envs[nenv] = cb_envelope_new(inst->id, &cev, "polling", now);
+                        if (envs[nenv])
+                                nenv++;
+                }
+                json_object_put(wrap); /* the envelope holds its own reference */
+        }
+        if (ingest_poll_state_copy(&next, &s->state) ||
+            ingest_poll_state_advance(&next, ids, dates, nids, now, overlap)) {
+                ingest_poll_state_fini(&next);
+                goto retry;
+        }
+        state_json = ingest_poll_state_format(&next);
+        if (!state_json || transact(p, inst, envs, nenv, state_json)) {
+                ingest_poll_state_fini(&next);
+                goto retry;
+        }
+        ingest_poll_state_fini(&s->state);
+        s->state = next;
+        pthread_mutex_lock(&p->lock);
+        if (p->stored) {
+                lh_table_delete(p->stored, inst->id);
+                lh_table_insert(p->stored, strdup(inst->id), strdup(state_json));
+        }
+        pthread_mutex_unlock(&p->lock);
+        ingest_poller_count(p, "ok");
+        cb_metrics_add(p->m_events, "", (double)nenv);
+        if (nenv)
+                cb_log_kv(CB_LOG_INFO, CB_KV("instance", inst->id),
+                          "poller: instance %s: %zu new events published", inst->id, nenv);
+        s->backoff_ms = 0;
+        s->next_ms = now_ms() + interval;
+        goto done;
+retry:
+        ingest_poller_count(p, "error");
+        s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 1000;
+        if (s->backoff_ms > interval)
+                s->backoff_ms = interval;
+        s->next_ms = now_ms() + s->backoff_ms;
+done:
+        for (i = 0; i < nenv; i++)
+                json_object_put(envs[i]);
+        free(envs);
+        free(ids);
+        free(dates);
+        free(state_json);
+        json_object_put(events);
+}

@@ -1,0 +1,74 @@
+/* ingest poller internals, shared by poller.c (assignment, scheduling, worker threads) and
+ * poll_walk.c (one walk of one instance's Event Log and its transaction). Not for other files.
+ *
+ * Locking: lock guards sched, stored, every sched_t's busy flag and every worker's job. A
+ * sched_t whose busy flag is set belongs to the worker walking it, which alone touches its
+ * other fields until it clears the flag (under lock). txlock keeps one transaction at a time on
+ * txp, which librdkafka requires. */
+#ifndef INGEST_POLLER_IMPL_H
+#define INGEST_POLLER_IMPL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <curl/curl.h>
+#include <json-c/linkhash.h>
+#include <librdkafka/rdkafka.h>
+
+#include "cb_instance.h"
+#include "cb_metrics.h"
+#include "poll_state.h"
+#include "poller.h"
+
+/* One polled instance: when it is due, and where its polling stands. */
+typedef struct ingest_sched {
+        int64_t next_ms;
+        long backoff_ms;
+        int have_state;
+        int busy; /* a worker is walking it */
+        ingest_poll_state_t state;
+} ingest_sched_t;
+
+/* One worker thread and the job the scheduler gave it (inst NULL: none). */
+typedef struct ingest_poll_worker {
+        ingest_poller_t *p;
+        pthread_t thread;
+        int started;
+        CURL *curl;          /* owned; only this worker uses it */
+        cb_instance_t *inst; /* a reference the worker drops when the walk is over */
+        ingest_sched_t *s;   /* borrowed from sched */
+        char *api_key;       /* owned: inst's API key, counted against poll-per-key */
+} ingest_poll_worker_t;
+
+struct ingest_poller {
+        struct ingest *ing;
+        rd_kafka_t *txp;    /* transactional producer: envelopes + poll state */
+        rd_kafka_t *assign; /* member of the poller group: which partitions are ours */
+        pthread_t thread;   /* the scheduler: assignment and handing out walks */
+        int thread_started;
+        volatile int run;
+        int halt;  /* atomic: 1 while walks are to stop early (rebalance, shutdown) */
+        int fatal; /* atomic */
+        pthread_mutex_t lock;
+        pthread_cond_t wake; /* a job was given, or run dropped */
+        pthread_cond_t idle; /* a walk ended */
+        pthread_mutex_t txlock;
+        ingest_poll_worker_t *workers;
+        size_t nworkers;
+        long per_key; /* walks (so requests) at once per API key */
+        int32_t *parts;
+        size_t nparts;
+        struct lh_table *sched;  /* instance id -> ingest_sched_t */
+        struct lh_table *stored; /* instance id -> its state JSON as on the state topic */
+        char topic_state[256];
+        cb_metric_family_t *m_polls, *m_events;
+};
+
+/* Walks inst's Event Log with curl from its poll state, publishes what is new together with
+ * the new state in one transaction, and sets s->next_ms for the next walk. Called by a worker
+ * holding s (busy) and a reference to inst, without lock. */
+void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst, ingest_sched_t *s);
+
+/* Counts a poll with outcome ("ok", "error", "rate_limited", "unauthorized"). */
+void ingest_poller_count(ingest_poller_t *p, const char *outcome);
+
+#endif
