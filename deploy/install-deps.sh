@@ -11,8 +11,8 @@
 set -euo pipefail
 
 build=(build-essential cmake pkg-config librdkafka-dev libmicrohttpd-dev libjson-c-dev
-        libcurl4-openssl-dev libssl-dev libcmocka-dev)
-runtime=(librdkafka1 libmicrohttpd12 libjson-c5 libcurl4 libssl3 ca-certificates curl)
+        libcurl4-openssl-dev libssl-dev libcmocka-dev libmimalloc-dev)
+runtime=(librdkafka1 libmicrohttpd12 libjson-c5 libcurl4 libssl3 libmimalloc2.0 ca-certificates curl)
 test=(kcat python3 python3-venv curl clang-format)
 
 case "${1:-}" in

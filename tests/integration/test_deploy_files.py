@@ -162,6 +162,38 @@ def test_dockerfile_builds_with_the_scripts_ci_runs():
     assert "install-deps.sh" in ci and "build.sh" in ci
 
 
+def dpkg_owner(path):
+    """The Debian package that installed the file at path (usr-merged or not), or None."""
+    real = os.path.realpath(path)
+    for candidate in {path, real, real.replace("/usr/lib/", "/lib/", 1),
+                      real.replace("/lib/", "/usr/lib/", 1)}:
+        r = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
+        if r.returncode == 0:
+            return r.stdout.split(":")[0]
+    return None
+
+
+def test_runtime_packages_provide_every_library_the_services_link():
+    # The image's runtime stage installs only "install-deps.sh runtime": each shared library the
+    # two services name must come from one of those packages (or from libc, always there).
+    script = read("deploy", "install-deps.sh")
+    runtime = set(re.search(r"(?m)^runtime=\(([^)]*)\)", script).group(1).split())
+    for binary in ("closebridge-ingest", "closebridge-publish"):
+        path = os.path.join(BUILD, binary)
+        dynamic = subprocess.run(["readelf", "-d", path], capture_output=True, text=True,
+                                 check=True).stdout
+        needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic)
+        resolved = dict(re.findall(r"(?m)^\s*(\S+) => (\S+)", subprocess.run(
+            ["ldd", path], capture_output=True, text=True, check=True).stdout))
+        assert "libmimalloc.so.2" in needed or "libasan.so.8" in needed, needed
+        for soname in needed:
+            if soname.startswith(("libasan.", "libubsan.")):
+                continue  # the sanitizer build's own runtime, never shipped
+            package = dpkg_owner(resolved[soname])
+            assert package in runtime | {"libc6"}, \
+                f"{binary} needs {soname} from {package}, not in install-deps.sh runtime"
+
+
 def test_compose_runs_kafka_ingest_and_publish_with_health_checks():
     compose = load_compose("docker-compose.yml")
     services = compose["services"]
@@ -447,6 +479,7 @@ def test_k8s_service_sends_port_80_to_ingest():
 
 if __name__ == "__main__":
     run([test_dockerfile_builds_with_the_scripts_ci_runs,
+         test_runtime_packages_provide_every_library_the_services_link,
          test_compose_runs_kafka_ingest_and_publish_with_health_checks,
          test_compose_health_checks_ask_each_process_on_its_port,
          test_compose_uses_only_commands_and_settings_the_binaries_accept,
