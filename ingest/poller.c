@@ -32,8 +32,9 @@ static void free_stored(struct lh_entry *e)
         free(lh_entry_v(e));
 }
 
-/* Reads the whole compacted state topic into p->stored (committed records only). */
-static void load_states(ingest_poller_t *p)
+/* Reads the whole compacted state topic (committed records only) into a new table of instance
+ * id -> state JSON, which the caller owns. Gives up when p->run drops. Takes no lock. */
+static struct lh_table *load_states(ingest_poller_t *p)
 {
         static const char *const defaults[] = {"client.id",
                                                "closebridge-poller-state",
@@ -53,10 +54,10 @@ static void load_states(ingest_poller_t *p)
         char errstr[256], key[CB_INSTANCE_ID_MAX], *value;
         int n, i, eofs = 0;
         int64_t deadline = now_ms() + cb_config_int(p->ing->cfg, "kafka-timeout-ms");
+        struct lh_table *stored = lh_kchar_table_new(64, free_stored);
 
-        if (p->stored)
-                lh_table_free(p->stored);
-        p->stored = lh_kchar_table_new(64, free_stored);
+        if (!stored)
+                return NULL;
         conf = cb_kafka_conf_new(p->ing->cfg, defaults, errstr, sizeof(errstr));
         if (conf && !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr))))
                 rd_kafka_conf_destroy(conf);
@@ -80,10 +81,10 @@ static void load_states(ingest_poller_t *p)
                 } else if (!rkm->err && rkm->key && rkm->key_len < sizeof(key)) {
                         memcpy(key, rkm->key, rkm->key_len);
                         key[rkm->key_len] = '\0';
-                        lh_table_delete(p->stored, key);
+                        lh_table_delete(stored, key);
                         value = rkm->payload ? strndup(rkm->payload, rkm->len) : NULL;
                         if (value)
-                                lh_table_insert(p->stored, strdup(key), value);
+                                lh_table_insert(stored, strdup(key), value);
                 }
                 rd_kafka_message_destroy(rkm);
         }
@@ -93,6 +94,7 @@ done:
         if (parts)
                 rd_kafka_topic_partition_list_destroy(parts);
         cb_kafka_consumer_destroy(rk, 1000);
+        return stored;
 }
 
 /* Number of walks under way; the caller holds lock. */
@@ -118,6 +120,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
         ingest_poller_t *p = opaque;
+        struct lh_table *stored = NULL;
         int i;
 
         /* a walk that outlived our partitions could publish what their new owner publishes too */
@@ -130,19 +133,26 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (p->sched)
                 lh_table_free(p->sched);
         p->sched = lh_kchar_table_new(64, free_sched);
+        pthread_mutex_unlock(&p->lock);
+        /* No walk starts meanwhile: only this thread hands walks out. The lock is not held
+           while the state topic is read, so that a shutdown is not kept waiting. */
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                cb_log_info("poller: polling the instances of %d partitions", parts->cnt);
+                stored = load_states(p);
+        }
+        pthread_mutex_lock(&p->lock);
+        if (p->stored)
+                lh_table_free(p->stored);
+        p->stored = stored;
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 p->parts = calloc((size_t)parts->cnt + 1, sizeof(*p->parts));
                 for (i = 0; p->parts && i < parts->cnt; i++)
                         p->parts[p->nparts++] = parts->elems[i].partition;
-                cb_log_info("poller: polling the instances of %d partitions", parts->cnt);
-                load_states(p);
-                rd_kafka_assign(rk, parts);
-        } else {
-                rd_kafka_assign(rk, NULL);
         }
-        if (p->run)
+        if (__atomic_load_n(&p->run, __ATOMIC_ACQUIRE))
                 __atomic_store_n(&p->halt, 0, __ATOMIC_RELEASE);
         pthread_mutex_unlock(&p->lock);
+        rd_kafka_assign(rk, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? parts : NULL);
 }
 
 static int ours(const ingest_poller_t *p, int32_t partition)
@@ -433,9 +443,10 @@ void ingest_poller_destroy(ingest_poller_t *p)
 
         if (!p)
                 return;
-        pthread_mutex_lock(&p->lock);
-        p->run = 0;
+        /* stored before the lock is taken, so that a rebalance holding it hears at once */
+        __atomic_store_n(&p->run, 0, __ATOMIC_RELEASE);
         __atomic_store_n(&p->halt, 1, __ATOMIC_RELEASE);
+        pthread_mutex_lock(&p->lock);
         pthread_cond_broadcast(&p->wake);
         pthread_mutex_unlock(&p->lock);
         if (p->thread_started)
