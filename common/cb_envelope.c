@@ -26,13 +26,24 @@ int cb_envelope_id(const char *instance_id, const cb_close_event_t *ev, char *ou
         unsigned int md_len = 0;
         char date[32] = "";
         EVP_MD_CTX *ctx;
-        int n;
+        size_t n, d;
 
         if (ev->date_us)
                 cb_time_format_compact(ev->date_us, date, sizeof(date));
         if (ev->close_id) {
-                n = snprintf(out, out_size, "%s%s%s", ev->close_id, *date ? "_" : "", date);
-                return n > 0 && (size_t)n < out_size ? 0 : -1;
+                /* <close id>[_<date>], built without printf: it runs for every event */
+                n = strlen(ev->close_id);
+                d = strlen(date);
+                if (n + (d ? 1 + d : 0) >= out_size)
+                        return -1;
+                memcpy(out, ev->close_id, n);
+                if (d) {
+                        out[n++] = '_';
+                        memcpy(out + n, date, d);
+                        n += d;
+                }
+                out[n] = '\0';
+                return 0;
         }
         if (out_size < 3 + 32 + 1)
                 return -1;
@@ -186,7 +197,8 @@ size_t cb_envelope_headers(json_object *env, cb_envelope_header_t *hdrs, char na
                 if (!strcmp(key, "data") || !strcmp(key, "datacontenttype") ||
                     !json_object_is_type(val, json_type_string) || strlen(key) > 20)
                         continue;
-                snprintf(names[n], 32, "ce_%s", key);
+                memcpy(names[n], "ce_", 3);
+                memcpy(names[n] + 3, key, strlen(key) + 1); /* at most 20 + 1 */
                 hdrs[n].name = names[n];
                 hdrs[n].value = json_object_get_string(val);
                 n++;

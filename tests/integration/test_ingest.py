@@ -137,6 +137,15 @@ def test_the_same_event_by_webhook_retry_and_polling_has_one_id(bridge, ingest):
     # a modern event sent twice (Close retrying) keeps its id too
     m1 = fixture("modern_lead_created.json")
     assert post(ingest, m1).json()["ids"] == post(ingest, m1).json()["ids"]
+    # an event id with characters JSON escapes comes back intact in the 202 body
+    odd = json.loads(m1)
+    odd["event"]["id"] = 'ev_"quoted"\\back\u0001slash'
+    r = post(ingest, json.dumps(odd).encode())
+    assert r.status == 202, r.body
+    (odd_id,) = r.json()["ids"]
+    assert odd_id.startswith(odd["event"]["id"] + "_"), odd_id
+    _, ev = cloudevents_on_topic(bridge, [odd_id])[odd_id]
+    assert ev["id"] == odd_id
 
 
 def close_signature(timestamp, body):
