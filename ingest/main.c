@@ -87,8 +87,10 @@ static int wait_for_stop(ingest_t *ing, const sigset_t *sigs)
                         cb_log_info("signal %d: shutting down", sig);
                         return 0;
                 }
-                if (ingest_producer_fatal(ing->producer) || ingest_poller_fatal(ing->poller))
+                if (ingest_producer_fatal(ing->producer) || ingest_poller_fatal(ing->poller)) {
+                        cb_log_error("a fatal Kafka error (logged above): stopping, exit status 1");
                         return 1;
+                }
         }
 }
 

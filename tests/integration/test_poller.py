@@ -198,6 +198,31 @@ def test_instances_are_polled_at_once_but_never_two_requests_per_key(bridge, fak
     assert ingest.stop(timeout=20) == 0
 
 
+FENCED = list(range(801, 807))
+
+
+@scenario(lambda base: [polling_instance(i, base, "K1") for i in FENCED])
+def test_a_fenced_replica_exits_with_status_1_and_the_other_polls_on(bridge, fake):
+    for n in range(5):
+        fake.add("K1", event(n))
+    # the same transactional id twice: the second replica's producer fences the first one's,
+    # a fatal Kafka error for the first, which must stop (exit status 1), not carry on
+    txid = ["--poller-transactional-id", "closebridge-poller-fence-test"]
+    a = bridge.ingest(*(POLL + txid)).ready()
+    wait_for("every instance's events", lambda: len(ids_on_topic(bridge)) >= 30)
+    b = bridge.ingest(*(POLL + txid)).ready()
+    wait_for("the fenced replica exiting", lambda: a.proc.poll() is not None, timeout=90)
+    assert a.stop() == 1
+    assert "fatal Kafka error" in a.logs(), a.logs()[-2000:]
+    fake.add("K1", event(100))
+    wait_for("the survivor polling every instance", lambda: len(ids_on_topic(bridge)) >= 36,
+             timeout=90)
+    published = [(json.loads(r["payload"])["instanceid"], r["headers"]["ce_id"])
+                 for r in envelopes(bridge)]
+    assert len(published) == 36 and len(set(published)) == 36, len(published)
+    assert b.stop() == 0
+
+
 ADMIN = {"Authorization": "User u, Organization o"}
 
 
@@ -232,4 +257,5 @@ if __name__ == "__main__":
          test_two_replicas_share_the_instances_and_one_takes_over,
          test_429_and_500_are_honoured_and_a_bad_key_stays_its_own,
          test_instances_are_polled_at_once_but_never_two_requests_per_key,
+         test_a_fenced_replica_exits_with_status_1_and_the_other_polls_on,
          test_instances_from_the_api_start_and_stop_polling_without_a_restart])
