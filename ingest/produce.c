@@ -124,12 +124,15 @@ static void *poll_main(void *arg)
 ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, size_t errstr_size)
 {
         char timeout[24];
-        const char *defaults[] = {"client.id", "closebridge-ingest", "enable.idempotence", "true",
-                                  "acks", "all",
-                                  /* one produce request per millisecond keeps latency low and
-                                     batches under load (reference §7) */
-                                  "linger.ms", "1", "message.timeout.ms", timeout,
-                                  "reconnect.backoff.max.ms", "1000", NULL};
+        const char *defaults[] = {
+            "client.id", "closebridge-ingest", "enable.idempotence", "true", "acks", "all",
+            /* one produce request per millisecond keeps latency low and
+               batches under load (reference §7) */
+            "linger.ms", "1", "message.timeout.ms", timeout,
+            /* a request written while the previous one is unacknowledged
+               is sent at once, not held back by Nagle (p99 14 -> 10 ms
+               in bench/ingest) */
+            "socket.nagle.disable", "true", "reconnect.backoff.max.ms", "1000", NULL};
         ingest_producer_t *p = calloc(1, sizeof(*p));
         rd_kafka_conf_t *conf;
 
