@@ -9,7 +9,7 @@
 #   BUILD_DIR    build folder holding closebridge-ingest and bench/bench_ceiling (default: build)
 #   SKIP_BUILD   1: do not run deploy/build.sh "$BUILD_DIR" first
 #   DURATION     seconds of each measured run (default 10)
-#   WARMUP       seconds of the unmeasured run before each measured one (default 30: a fresh
+#   WARMUP       seconds of the unmeasured run before each measured one (default 60: a fresh
 #                broker's JVM spends the first seconds compiling, at twice the CPU per record)
 #   CONNECTIONS  wrk connections (default 64); THREADS: wrk threads (default 2)
 #   KAFKA_BOOTSTRAP_SERVERS  use this broker instead of starting one in $BUILD_DIR/bench-kafka
@@ -23,7 +23,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${BUILD_DIR:-$top/build}
 case "$build" in /*) ;; *) build=$top/$build ;; esac
 duration=${DURATION:-10}
-warmup=${WARMUP:-30}
+warmup=${WARMUP:-60}
 connections=${CONNECTIONS:-64}
 threads=${THREADS:-2}
 body_file=$top/tests/data/legacy_update.json
