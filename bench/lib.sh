@@ -62,6 +62,21 @@ cpu_ticks() {
         sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
+# Prints the machine's CPU counters so far as "total steal" (clock ticks, all CPUs, from
+# /proc/stat). Between two readings, steal / total is the share of the CPUs that the hypervisor
+# gave to other guests: on a shared host it can be half, and then no figure compares.
+cpu_counters() {
+        awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $9; exit }' /proc/stat
+}
+
+# Prints the steal percentage between two cpu_counters readings, "total steal" each.
+steal_pct() {
+        awk -v a="$1" -v b="$2" 'BEGIN {
+                split(a, x, " "); split(b, y, " ")
+                t = y[1] - x[1]; printf "%.0f", (t > 0) ? 100 * (y[2] - x[2]) / t : 0
+        }'
+}
+
 # Prints the number of records on topic: the sum of its partitions' end offsets.
 topic_end_offsets() {
         local topic=$1 parts args=() p

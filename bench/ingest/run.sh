@@ -157,7 +157,9 @@ kafka_pid=
 [ "$kafka_started" = 0 ] || kafka_pid=$(cat "$kafka_dir/kafka.pid")
 ingest_cpu0=$(cpu_ticks "$ingest_pid")
 kafka_cpu0=$(cpu_ticks "$kafka_pid")
+counters0=$(cpu_counters)
 run_wrk "$ingest_port" "$duration" "$run_dir/ingest.wrk.txt"
+ingest_steal=$(steal_pct "$counters0" "$(cpu_counters)")
 ingest_cpu=$(($(cpu_ticks "$ingest_pid") - ingest_cpu0))
 kafka_cpu=$(($(cpu_ticks "$kafka_pid") - kafka_cpu0))
 records_after=$(settled_end_offsets "$topic" 20)
@@ -174,7 +176,9 @@ wait_status 202 10 "$ceiling_pid" bench_ceiling -H 'Content-Type: application/js
         --data-binary "@$body_file" "http://127.0.0.1:$ceiling_port$webhook_path"
 note "ceiling: warm-up ${warmup}s, then ${duration}s measured"
 ((warmup == 0)) || run_wrk "$ceiling_port" "$warmup" "$run_dir/ceiling.warmup.txt"
+counters0=$(cpu_counters)
 run_wrk "$ceiling_port" "$duration" "$run_dir/ceiling.wrk.txt"
+ceiling_steal=$(steal_pct "$counters0" "$(cpu_counters)")
 ceiling_hwm_kb=$(peak_rss_kb "$ceiling_pid")
 stop_pid "$ceiling_pid" 5
 ceiling_pid=
@@ -202,6 +206,8 @@ echo "closebridge ingest benchmark: wrk -t$threads -c$connections -d${duration}s
         "POST $(wc -c <"$body_file") B ($(basename "$body_file"))"
 echo "$(nproc) CPUs, load average before the runs: $load_before (other work on the machine skews" \
         "the figures)"
+echo "CPU stolen by the hypervisor during the measured runs: ceiling $ceiling_steal %," \
+        "ingest $ingest_steal % (figures compare only at low steal)"
 printf '%-8s %11s %8s %8s %8s %9s %8s %8s %10s\n' "" "requests/s" "p50 ms" "p90 ms" "p99 ms" \
         "2xx" "non-2xx" "sock err" "peak RSS"
 row ceiling "$ceiling_hwm_kb" "$ceil_2xx" "${ceil[0]}" "${ceil[1]}" "${ceil[2]}" "${ceil[3]}" \
