@@ -1,5 +1,21 @@
 # Shell functions both benchmarks use (sourced by bench/ingest/run.sh and bench/publish/run.sh,
-# which define die, note and run_dir before sourcing it).
+# which define run_dir). Sourcing it sets top (the repository) and build (BUILD_DIR made
+# absolute, default build/).
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${BUILD_DIR:-$top/build}
+case "$build" in /*) ;; *) build=$top/$build ;; esac
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+note() { echo "run.sh: $*" >&2; }
+
+# Dies unless every tool named is on PATH.
+need_tools() {
+        local tool
+        for tool in "$@"; do
+                command -v "$tool" >/dev/null || die "$tool is not installed"
+        done
+}
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -105,4 +121,12 @@ start_kafka() {
                 "$top/deploy/kafka/kafka.sh" start "$kafka_dir"
                 bootstrap=$(cat "$kafka_dir/bootstrap")
         fi
+}
+
+# Stops the broker start_kafka started, if it did, and wipes its data: each run writes some
+# hundred MB of envelopes, and the next run starts afresh.
+stop_kafka() {
+        [ "${kafka_started:-0}" = 1 ] || return 0
+        "$top/deploy/kafka/kafka.sh" stop "$kafka_dir" || true
+        rm -rf "${kafka_dir:?}/data"
 }

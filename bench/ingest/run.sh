@@ -19,9 +19,8 @@
 # (broker, ingest, ceiling) is stopped on exit, by its own pid.
 set -euo pipefail
 
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-build=${BUILD_DIR:-$top/build}
-case "$build" in /*) ;; *) build=$top/$build ;; esac
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 duration=${DURATION:-10}
 warmup=${WARMUP:-60}
 connections=${CONNECTIONS:-64}
@@ -31,14 +30,7 @@ instance_id=20931
 webhook_path=/events/closeio/$(printf '%s' "$instance_id" | base64)
 lua=$top/bench/ingest/post.lua
 
-die() { echo "run.sh: $*" >&2; exit 1; }
-note() { echo "run.sh: $*" >&2; }
-# shellcheck source=bench/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-
-for tool in wrk kcat curl; do
-        command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+need_tools wrk kcat curl
 [[ $duration =~ ^[1-9][0-9]*$ ]] || die "DURATION must be a whole number of seconds"
 [[ $warmup =~ ^[0-9]+$ ]] || die "WARMUP must be a whole number of seconds"
 
@@ -63,11 +55,7 @@ cleanup() {
         trap - EXIT INT TERM
         stop_pid "$ingest_pid" 20
         stop_pid "$ceiling_pid" 5
-        if [ "$kafka_started" = 1 ]; then
-                "$top/deploy/kafka/kafka.sh" stop "$kafka_dir" || true
-                # Each run writes some hundred MB of envelopes; the next run starts afresh.
-                rm -rf "${kafka_dir:?}/data"
-        fi
+        stop_kafka
 }
 trap cleanup EXIT
 trap 'exit 130' INT

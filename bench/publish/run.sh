@@ -23,9 +23,8 @@
 # (broker, ingest, receiver, publish, producers) is stopped on exit, by its own pid.
 set -euo pipefail
 
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-build=${BUILD_DIR:-$top/build}
-case "$build" in /*) ;; *) build=$top/$build ;; esac
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 n=${N:-100000}
 m=${M:-20000}
 rate=${RATE:-2000}
@@ -35,14 +34,7 @@ gen=$top/bench/publish/envelopes.py
 target_rate=10000
 content_type='application/cloudevents+json; charset=UTF-8'
 
-die() { echo "run.sh: $*" >&2; exit 1; }
-note() { echo "run.sh: $*" >&2; }
-# shellcheck source=bench/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-
-for tool in kcat curl python3; do
-        command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+need_tools kcat curl python3
 [ "${PERF:-0}" != 1 ] || command -v perf >/dev/null || die "PERF=1 needs perf"
 [[ $n =~ ^[1-9][0-9]*$ ]] || die "N must be a whole number > 0"
 [[ $m =~ ^[1-9][0-9]*$ ]] || die "M must be a whole number > 0"
@@ -93,11 +85,7 @@ cleanup() {
         stop_pid "$ingest_pid" 20
         stop_pid "$ceiling_pid" 5
         rm -f "$run_dir/backlog.lines"
-        if [ "$kafka_started" = 1 ]; then
-                "$top/deploy/kafka/kafka.sh" stop "$kafka_dir" || true
-                # Each run writes some hundred MB of envelopes; the next run starts afresh.
-                rm -rf "${kafka_dir:?}/data"
-        fi
+        stop_kafka
 }
 trap cleanup EXIT
 trap 'exit 130' INT
