@@ -30,7 +30,7 @@ static int64_t last_up_ms; /* atomic */
 
 int cb_kafka_reachable(void)
 {
-        return cb_time_now_us() / 1000 - __atomic_load_n(&last_up_ms, __ATOMIC_RELAXED) < 5000;
+        return cb_time_now_ms() - __atomic_load_n(&last_up_ms, __ATOMIC_RELAXED) < 5000;
 }
 
 static json_object *get(json_object *obj, const char *key)
@@ -58,7 +58,7 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
                 (void)name;
                 if (json_object_get_int(get(broker, "nodeid")) >= 0 &&
                     !strcmp(json_object_get_string(get(broker, "state")) ?: "", "UP")) {
-                        __atomic_store_n(&last_up_ms, cb_time_now_us() / 1000, __ATOMIC_RELAXED);
+                        __atomic_store_n(&last_up_ms, cb_time_now_ms(), __ATOMIC_RELAXED);
                         break;
                 }
         }

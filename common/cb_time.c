@@ -130,6 +130,11 @@ int64_t cb_time_now_us(void)
         return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+int64_t cb_time_now_ms(void)
+{
+        return cb_time_now_us() / 1000;
+}
+
 void cb_time_deadline(struct timespec *deadline, int timeout_ms)
 {
         clock_gettime(CLOCK_REALTIME, deadline);

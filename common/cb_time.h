@@ -27,4 +27,7 @@ void cb_time_deadline(struct timespec *deadline, int timeout_ms);
 /* Microseconds since the epoch now (CLOCK_REALTIME). */
 int64_t cb_time_now_us(void);
 
+/* Milliseconds since the epoch now (CLOCK_REALTIME). */
+int64_t cb_time_now_ms(void);
+
 #endif

@@ -8,6 +8,7 @@
 #include "cb_close.h"
 #include "cb_config.h"
 #include "cb_envelope.h"
+#include "cb_json.h"
 #include "cb_log.h"
 #include "cb_time.h"
 #include "close_api.h"
@@ -17,12 +18,8 @@
 /* 100,000 events in one poll at most (held in memory until they are published). */
 #define MAX_PAGES 2000
 
-static int64_t now_ms(void)
-{
-        return cb_time_now_us() / 1000;
-}
-
-void ingest_poller_count(ingest_poller_t *p, const char *outcome)
+/* Counts a poll with outcome ("ok", "error", "rate_limited", "unauthorized"). */
+static void ingest_poller_count(ingest_poller_t *p, const char *outcome)
 {
         char labels[64];
 
@@ -42,31 +39,67 @@ static long interval_ms(const ingest_poller_t *p, const cb_instance_t *inst)
         return minutes < 100 ? 100 : minutes > 86400000.0 ? 86400000 : (long)minutes;
 }
 
-/* 1 when the instance's event.poller.configuration lets events of model through: no list (or an
- * empty one) lets everything through; else one of its Cloud Elements resource names
- * ("contacts", "accounts", "opportunities", ...) must stand for the event's object type. */
-static int wanted(const cb_instance_t *inst, const char *model)
-{
-        json_object *conf, *pc, *parsed = NULL;
-        int any = 0, hit = 0;
+#define FILTER_MAX 32
 
+/* Which object types an instance's polls publish, from its event.poller.configuration: its
+ * Cloud Elements resource names ("contacts", "accounts", "opportunities", ...) as resource
+ * names of Close object types. No list (or an empty one) lets everything through. */
+typedef struct filter {
+        size_t n;                      /* 0: everything */
+        const char *types[FILTER_MAX]; /* borrowed from inst, parsed or cb_close's tables */
+        json_object *parsed;           /* owned: the setting when it was given as JSON text */
+} filter_t;
+
+/* Reads inst's filter once per walk (the setting may be JSON text, parsed strictly). inst
+ * outlives f; free f with filter_fini. */
+static void filter_of(const cb_instance_t *inst, filter_t *f)
+{
+        json_object *conf, *pc;
+        char err[128];
+
+        f->n = 0;
+        f->parsed = NULL;
         if (!json_object_object_get_ex(inst->json, "configuration", &conf) ||
             !json_object_object_get_ex(conf, "event.poller.configuration", &pc) || !pc)
-                return 1;
+                return;
         if (json_object_is_type(pc, json_type_string))
-                pc = parsed = json_tokener_parse(json_object_get_string(pc));
+                pc = f->parsed =
+                    cb_json_parse(json_object_get_string(pc),
+                                  (size_t)json_object_get_string_len(pc), err, sizeof(err));
         if (json_object_is_type(pc, json_type_object)) {
                 json_object_object_foreach(pc, resource, val)
                 {
                         (void)val;
-                        any = 1;
-                        if (!strcmp(cb_close_object_type(cb_close_model_of(resource)),
-                                    cb_close_object_type(model)))
-                                hit = 1;
+                        if (f->n < FILTER_MAX)
+                                f->types[f->n++] =
+                                    cb_close_object_type(cb_close_model_of(resource));
                 }
         }
-        json_object_put(parsed);
-        return !any || hit;
+}
+
+static void filter_fini(filter_t *f)
+{
+        json_object_put(f->parsed);
+}
+
+/* 1 when f lets events of an object type (cb_close_event_t.object_type) through. */
+static int wanted(const filter_t *f, const char *type)
+{
+        size_t i;
+
+        for (i = 0; i < f->n; i++)
+                if (!strcmp(f->types[i], type))
+                        return 1;
+        return f->n == 0;
+}
+
+/* Schedules the next try of a failed walk: 1 s, doubling each time, at most interval. */
+static void back_off(ingest_sched_t *s, long interval)
+{
+        s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 1000;
+        if (s->backoff_ms > interval)
+                s->backoff_ms = interval;
+        s->next_ms = cb_time_now_ms() + s->backoff_ms;
 }
 
 /* The poll state of inst: from the state topic, else from event.poller.since, else now. */
@@ -200,21 +233,18 @@ static json_object *fetch_all(ingest_poller_t *p, CURL *curl, const cb_instance_
                         }
                         if (res == INGEST_CLOSE_RATE_LIMITED) {
                                 ingest_poller_count(p, "rate_limited");
-                                s->next_ms = now_ms() + wait;
+                                s->next_ms = cb_time_now_ms() + wait;
                         } else if (res == INGEST_CLOSE_UNAUTHORIZED) {
                                 /* once per interval: the next try is a whole interval away */
                                 ingest_poller_count(p, "unauthorized");
-                                s->next_ms = now_ms() + interval;
+                                s->next_ms = cb_time_now_ms() + interval;
                         } else {
                                 ingest_poller_count(p, "error");
-                                s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 1000;
-                                if (s->backoff_ms > interval)
-                                        s->backoff_ms = interval;
-                                s->next_ms = now_ms() + s->backoff_ms;
+                                back_off(s, interval);
                         }
                         cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
                                   "poller: instance %s: %s; next try in %lld ms", inst->id, err,
-                                  (long long)(s->next_ms - now_ms()));
+                                  (long long)(s->next_ms - cb_time_now_ms()));
                         return NULL;
                 }
                 n = json_object_array_length(page.events);
@@ -232,7 +262,7 @@ static json_object *fetch_all(ingest_poller_t *p, CURL *curl, const cb_instance_
                 free(cursor);
                 json_object_put(all);
                 ingest_poller_count(p, "error");
-                s->next_ms = now_ms() + interval;
+                s->next_ms = cb_time_now_ms() + interval;
                 cb_log_kv(CB_LOG_ERROR, CB_KV("instance", inst->id),
                           "poller: more than %d pages of events to read at once; start the "
                           "instance later (event.poller.since) or poll more often",
@@ -258,6 +288,7 @@ void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst,
         const char **ids = NULL;
         ingest_poll_state_t next;
         cb_close_event_t cev;
+        filter_t filter;
         size_t i, n, nenv = 0, nids = 0;
         char err[256] = "", *state_json = NULL;
 
@@ -265,6 +296,7 @@ void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst,
         events = fetch_all(p, curl, inst, s, interval);
         if (!events)
                 return;
+        filter_of(inst, &filter);
         n = json_object_array_length(events);
         envs = calloc(n + 1, sizeof(*envs));
         ids = calloc(n + 1, sizeof(*ids));
@@ -285,7 +317,7 @@ void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst,
                 ids[nids] = cev.close_id;
                 dates[nids++] = cev.date_us;
                 if (ingest_poll_state_is_new(&s->state, cev.close_id, cev.date_us) &&
-                    wanted(inst, cev.model)) {
+                    wanted(&filter, cev.object_type)) {
                         envs[nenv] = cb_envelope_new(inst->id, &cev, "polling", now);
                         if (envs[nenv])
                                 nenv++;
@@ -302,29 +334,23 @@ void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst,
                 ingest_poll_state_fini(&next);
                 goto retry;
         }
+        /* s->state is this instance's state from now on: p->stored (read only by a fresh
+           s in ensure_state) is not needed again until a rebalance reloads it */
         ingest_poll_state_fini(&s->state);
         s->state = next;
-        pthread_mutex_lock(&p->lock);
-        if (p->stored) {
-                lh_table_delete(p->stored, inst->id);
-                lh_table_insert(p->stored, strdup(inst->id), strdup(state_json));
-        }
-        pthread_mutex_unlock(&p->lock);
         ingest_poller_count(p, "ok");
         cb_metrics_add(p->m_events, "", (double)nenv);
         if (nenv)
                 cb_log_kv(CB_LOG_INFO, CB_KV("instance", inst->id),
                           "poller: instance %s: %zu new events published", inst->id, nenv);
         s->backoff_ms = 0;
-        s->next_ms = now_ms() + interval;
+        s->next_ms = cb_time_now_ms() + interval;
         goto done;
 retry:
         ingest_poller_count(p, "error");
-        s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 1000;
-        if (s->backoff_ms > interval)
-                s->backoff_ms = interval;
-        s->next_ms = now_ms() + s->backoff_ms;
+        back_off(s, interval);
 done:
+        filter_fini(&filter);
         for (i = 0; i < nenv; i++)
                 json_object_put(envs[i]);
         free(envs);

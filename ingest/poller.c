@@ -12,11 +12,6 @@
 #include "cb_time.h"
 #include "ingest.h"
 
-static int64_t now_ms(void)
-{
-        return cb_time_now_us() / 1000;
-}
-
 static void free_sched(struct lh_entry *e)
 {
         ingest_sched_t *s = lh_entry_v(e);
@@ -53,7 +48,7 @@ static struct lh_table *load_states(ingest_poller_t *p)
         rd_kafka_t *rk = NULL;
         char errstr[256], key[CB_INSTANCE_ID_MAX], *value;
         int n, i, eofs = 0;
-        int64_t deadline = now_ms() + cb_config_int(p->ing->cfg, "kafka-timeout-ms");
+        int64_t deadline = cb_time_now_ms() + cb_config_int(p->ing->cfg, "kafka-timeout-ms");
         struct lh_table *stored = lh_kchar_table_new(64, free_stored);
 
         if (!stored)
@@ -72,7 +67,7 @@ static struct lh_table *load_states(ingest_poller_t *p)
                 rd_kafka_topic_partition_list_add(parts, p->topic_state, i)->offset =
                     RD_KAFKA_OFFSET_BEGINNING;
         rd_kafka_assign(rk, parts);
-        while (eofs < n && now_ms() < deadline && p->run) {
+        while (eofs < n && cb_time_now_ms() < deadline && p->run) {
                 rkm = rd_kafka_consumer_poll(rk, 200);
                 if (!rkm)
                         continue;
@@ -173,9 +168,17 @@ static int polling(const cb_instance_t *inst)
         return type && !strcmp(type, "polling") && !inst->disabled;
 }
 
-/* The worker free for a walk of a key with fewer than per_key walks under way, or NULL;
- * the caller holds lock. */
-static ingest_poll_worker_t *free_worker(ingest_poller_t *p, const char *key)
+/* inst's Close API key (its "username"), "" when it has none. Borrowed from inst. */
+static const char *api_key(const cb_instance_t *inst)
+{
+        const char *key = cb_instance_config(inst, "username");
+
+        return key ? key : "";
+}
+
+/* The worker free for a walk of inst, when fewer than per_key walks of its API key are under
+ * way, or NULL; the caller holds lock. */
+static ingest_poll_worker_t *free_worker(ingest_poller_t *p, const cb_instance_t *inst)
 {
         ingest_poll_worker_t *idle = NULL;
         long same = 0;
@@ -184,7 +187,7 @@ static ingest_poll_worker_t *free_worker(ingest_poller_t *p, const char *key)
         for (i = 0; i < p->nworkers; i++) {
                 if (!p->workers[i].inst)
                         idle = idle ? idle : &p->workers[i];
-                else if (!strcmp(p->workers[i].api_key, key))
+                else if (!strcmp(api_key(p->workers[i].inst), api_key(inst)))
                         same++;
         }
         return same < p->per_key ? idle : NULL;
@@ -228,10 +231,8 @@ static void schedule(ingest_poller_t *p)
         ingest_poll_worker_t *w;
         ingest_sched_t *s;
         due_t *due;
-        const char *key;
-        char *key_copy;
         long n, i, ndue = 0;
-        int64_t now = now_ms();
+        int64_t now = cb_time_now_ms();
 
         n = cb_table_snapshot(p->ing->table, &all);
         if (n < 0)
@@ -248,16 +249,11 @@ static void schedule(ingest_poller_t *p)
         if (ndue > 1)
                 qsort(due, (size_t)ndue, sizeof(*due), by_next);
         for (i = 0; i < ndue; i++) {
-                key = cb_instance_config(due[i].inst, "username");
-                key_copy = strdup(key ? key : "");
-                w = key_copy ? free_worker(p, key_copy) : NULL;
-                if (!w) {
-                        free(key_copy);
+                w = free_worker(p, due[i].inst);
+                if (!w)
                         continue;
-                }
                 due[i].s->busy = 1;
                 w->s = due[i].s;
-                w->api_key = key_copy;
                 w->inst = cb_instance_ref(due[i].inst);
                 pthread_cond_broadcast(&p->wake);
         }
@@ -287,8 +283,6 @@ static void *worker_main(void *arg)
                 cb_instance_release(w->inst);
                 w->inst = NULL;
                 w->s = NULL;
-                free(w->api_key);
-                w->api_key = NULL;
                 pthread_cond_broadcast(&p->idle);
         }
         pthread_mutex_unlock(&p->lock);

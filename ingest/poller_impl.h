@@ -36,7 +36,6 @@ typedef struct ingest_poll_worker {
         CURL *curl;          /* owned; only this worker uses it */
         cb_instance_t *inst; /* a reference the worker drops when the walk is over */
         ingest_sched_t *s;   /* borrowed from sched */
-        char *api_key;       /* owned: inst's API key, counted against poll-per-key */
 } ingest_poll_worker_t;
 
 struct ingest_poller {
@@ -67,8 +66,5 @@ struct ingest_poller {
  * the new state in one transaction, and sets s->next_ms for the next walk. Called by a worker
  * holding s (busy) and a reference to inst, without lock. */
 void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst, ingest_sched_t *s);
-
-/* Counts a poll with outcome ("ok", "error", "rate_limited", "unauthorized"). */
-void ingest_poller_count(ingest_poller_t *p, const char *outcome);
 
 #endif

@@ -419,7 +419,7 @@ static size_t current_step(const publish_t *pub, const item_t *it)
 static void dispatch(publish_t *pub, item_t *it)
 {
         publish_job_t *job;
-        int64_t now = publish_now_ms();
+        int64_t now = cb_time_now_ms();
         size_t step;
 
         if (it->generation != pub->state->generation) {
@@ -475,7 +475,7 @@ static void on_result(publish_t *pub, publish_job_t *job)
                 item_free(it);
                 return;
         }
-        publish_breaker_result(pub->breakers, it->dest, ok, publish_now_ms());
+        publish_breaker_result(pub->breakers, it->dest, ok, cb_time_now_ms());
         cb_metrics_set(pub->m_breakers, "", (double)publish_breakers_open(pub->breakers));
         it->last_status = job->status;
         if (job->status < 0)
@@ -494,7 +494,7 @@ static void on_result(publish_t *pub, publish_job_t *job)
 
         d = publish_retry_decide(&pub->ladder, it->attempt, job->status, job->refused,
                                  job->retry_after_s, cb_config_int(pub->cfg, "retry-after-max-s"),
-                                 publish_now_ms());
+                                 cb_time_now_ms());
         release_key(pub, it);
         switch (d.outcome) {
         case PUBLISH_DELIVERED:
@@ -517,7 +517,7 @@ static void on_result(publish_t *pub, publish_job_t *job)
                           CB_KV("envelope", it->env_id, "instance", it->inst->id, "attempt",
                                 attempt, "status", status),
                           "delivery failed (%s); next attempt in %lld s", it->last_error,
-                          (long long)(d.due_ms - publish_now_ms() + 999) / 1000);
+                          (long long)(d.due_ms - cb_time_now_ms() + 999) / 1000);
                 move_to_retry(pub, it, d.step, it->attempt + 1, d.due_ms);
                 break;
         case PUBLISH_DEAD:
@@ -652,7 +652,7 @@ static void hold(publish_t *pub, item_t *it)
 static int64_t release_due(publish_t *pub)
 {
         publish_state_t *st = pub->state;
-        int64_t now = publish_now_ms(), wait = 1000;
+        int64_t now = cb_time_now_ms(), wait = 1000;
         item_t *it;
         size_t i;
 
@@ -698,7 +698,7 @@ static void on_message(publish_t *pub, rd_kafka_message_t *rkm)
                         it->due_ms = strtoll(due, NULL, 10);
                 free(a);
                 free(due);
-                if (it->due_ms > publish_now_ms()) {
+                if (it->due_ms > cb_time_now_ms()) {
                         hold(pub, it);
                         return;
                 }
@@ -741,10 +741,10 @@ static void retry_moves(publish_t *pub)
 static void drain(publish_t *pub, int64_t timeout_ms)
 {
         struct timespec step = {0, 2 * 1000000};
-        int64_t deadline = publish_now_ms() + timeout_ms;
+        int64_t deadline = cb_time_now_ms() + timeout_ms;
 
         while ((publish_engine_pending(pub->engine) || rd_kafka_outq_len(pub->prk)) &&
-               publish_now_ms() < deadline) {
+               cb_time_now_ms() < deadline) {
                 collect_results(pub);
                 rd_kafka_poll(pub->prk, 0);
                 retry_moves(pub);
@@ -764,7 +764,7 @@ static void commit(publish_t *pub, int async)
         if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
                 cb_log_warn("commit failed: %s", rd_kafka_err2str(err));
         pub->state->stored = 0;
-        pub->state->last_commit_ms = publish_now_ms();
+        pub->state->last_commit_ms = cb_time_now_ms();
 }
 
 /* Drops everything held or tracked for the current assignment. */
@@ -945,7 +945,7 @@ int publish_consume_loop(publish_t *pub)
                 rd_kafka_poll(pub->prk, 0);
                 retry_moves(pub);
                 wait = release_due(pub);
-                if (publish_now_ms() - pub->state->last_commit_ms >= 1000)
+                if (cb_time_now_ms() - pub->state->last_commit_ms >= 1000)
                         commit(pub, 1);
                 if (publish_engine_pending(pub->engine) >= max_in_flight) {
                         /* full: wait for attempts to come back, not for more messages */

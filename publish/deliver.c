@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "cb_time.h"
 #include "retry.h"
 
 #define IDLE_HANDLES 512
@@ -27,14 +28,6 @@ struct publish_engine {
         CURL *idle[IDLE_HANDLES];
         size_t nidle;
 };
-
-int64_t publish_now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void publish_job_free(publish_job_t *job)
 {
@@ -92,7 +85,7 @@ static void finish(publish_engine_t *e, publish_job_t *job, CURLcode rc)
 {
         struct curl_header *h;
 
-        job->duration_ms = publish_now_ms() - job->started_ms;
+        job->duration_ms = cb_time_now_ms() - job->started_ms;
         if (rc == CURLE_OK) {
                 curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &job->status);
                 if (curl_easy_header(job->easy, "Retry-After", 0, CURLH_HEADER, -1, &h) ==
@@ -133,7 +126,7 @@ static void start(publish_engine_t *e, publish_job_t *job)
         job->response_len = 0;
         job->response[0] = '\0';
         job->ssrf = e->conf.ssrf;
-        job->started_ms = publish_now_ms();
+        job->started_ms = cb_time_now_ms();
         job->easy = c;
         if (!c) {
                 snprintf(job->error, sizeof(job->error), "out of memory");

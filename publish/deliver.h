@@ -75,7 +75,4 @@ publish_job_t *publish_engine_results(publish_engine_t *e);
 /* Jobs submitted and not yet collected. */
 size_t publish_engine_pending(publish_engine_t *e);
 
-/* Milliseconds since the epoch (CLOCK_REALTIME). */
-int64_t publish_now_ms(void);
-
 #endif
