@@ -52,6 +52,15 @@ static void respond_json(cb_http_req_t *req, unsigned status, json_object *obj)
 }
 
 /* "<prefix>" + base64 of n random bytes, into out. Returns 0 or -1. */
+/* 503 with Retry-After (retry-after-s): the instance could not be stored or given an id. */
+static void respond_unavailable(ingest_t *ing, cb_http_req_t *req, const char *msg)
+{
+        char retry[24];
+
+        snprintf(retry, sizeof(retry), "%ld", cb_config_int(ing->cfg, "retry-after-s"));
+        cb_http_respond_error_h(req, 503, msg, "Retry-After", retry);
+}
+
 static int random_secret(const char *prefix, size_t n, char *out, size_t size)
 {
         unsigned char bytes[48];
@@ -205,7 +214,7 @@ static int write_instance(ingest_t *ing, cb_http_req_t *req, const char *id, jso
              snprintf(err, sizeof(err), "this replica's table did not catch up in time") > 0)) {
                 snprintf(msg, sizeof(msg), "the instance could not be stored: %s", err);
                 cb_log_kv(CB_LOG_WARN, CB_KV("instance", id), "%s", msg);
-                cb_http_respond_error_h(req, 503, msg, "Retry-After", "5");
+                respond_unavailable(ing, req, msg);
                 return -1;
         }
         return 0;
@@ -264,7 +273,7 @@ static void do_create(ingest_t *ing, cb_http_req_t *req)
                 goto done;
         if (reserve_id(ing, id, sizeof(id), err, sizeof(err))) {
                 cb_log_warn("no instance id reserved: %s", err);
-                cb_http_respond_error_h(req, 503, err, "Retry-After", "5");
+                respond_unavailable(ing, req, err);
                 goto done;
         }
         json_object_object_add(stored, "id", json_object_new_int64(strtoll(id, NULL, 10)));

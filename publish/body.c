@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cb_envelope.h"
+
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 static json_object *member(json_object *obj, const char *key)
@@ -79,7 +81,7 @@ char *publish_body_new(const cb_instance_t *inst, json_object *env, const char *
                        size_t env_len, const char **content_type)
 {
         if (!strcmp(inst->format, "cloudevents")) {
-                *content_type = "application/cloudevents+json; charset=UTF-8";
+                *content_type = CB_ENVELOPE_CONTENT_TYPE;
                 return strndup(env_text, env_len);
         }
         *content_type = "application/json";
