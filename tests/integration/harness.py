@@ -83,7 +83,8 @@ def request(method, url, body=None, headers=None, timeout=30):
 class Receiver:
     """A callback receiver on loopback that records every request. `plan(event_id, attempt, path)`
     decides the answer to each attempt: a status, or (status, {headers}) (default 200).
-    `gate(event_id, path)`, when set, runs before answering and may block (a slow receiver)."""
+    `gate(event_id, path)`, when set, runs before answering and may block (a slow receiver);
+    raising ConnectionAbortedError drops the request unanswered and unrecorded."""
 
     def __init__(self):
         self.requests = []
@@ -99,7 +100,12 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 event_id = self.headers.get("webhook-id")
                 if receiver.gate:
-                    receiver.gate(event_id, self.path)
+                    try:
+                        receiver.gate(event_id, self.path)
+                    except ConnectionAbortedError:
+                        # the gate drops this request: no answer, nothing recorded
+                        self.close_connection = True
+                        return
                 with receiver.lock:
                     attempt = 1 + sum(1 for r in receiver.requests if r["id"] == event_id)
                     answer = receiver.plan(event_id, attempt, self.path)

@@ -54,7 +54,7 @@ def cloudevents_on_topic(bridge, ids):
     return events
 
 
-CASES = [  # fixture, type, eventType, objectType, objectId, has close id
+CASES = [  # fixture, type, eventType, objectType, objectId
     ("legacy_create.json", "io.close.lead.created", "CREATED", "leads",
      "lead_BW9v0Uf82ZZyJh2Jhi7YcDEYhGQw6naCg8KhYA7Ffus"),
     ("legacy_update.json", "io.close.lead.updated", "UPDATED", "leads",
@@ -260,7 +260,7 @@ def test_bad_input_gets_the_right_status_and_the_service_keeps_serving(bridge, i
         (b'{"model": "lead", "event": "upd', JSON, 400, "malformed"),
         (b'{"model": "lead"} trailing', JSON, 400, "malformed JSON"),
         (b'[1, 2, 3]', JSON, 400, "JSON object"),
-        (b'"just a string"', JSON, 400, ""),
+        (b'"just a string"', JSON, 400, "JSON object"),
         (b'{"hello": "world"}', JSON, 400, "unknown payload shape"),
         (b'{"model": "lead", "event": "update", "data": {}}', JSON, 400, "data.id"),
         (b'', JSON, 400, "empty"),

@@ -118,23 +118,28 @@ def test_sigterm_under_load_loses_nothing_and_delivers_nothing_twice():
         receiver.gate = lambda event_id, path: threading.Event().wait(0.005)
         ingest = bridge.ingest().ready()
         publish = bridge.publish().ready()
-        accepted, stop, lock = [], threading.Event(), threading.Lock()
+        accepted, other, stop, lock = [], [], threading.Event(), threading.Lock()
         counter = iter(range(10 ** 6))
 
         def load():
+            # records what came back; the main thread asserts (an assert here would only end
+            # this thread)
             while not stop.is_set():
                 with lock:
                     n = next(counter)
                 try:
                     r = request("POST", f"{ingest.url}/events/closeio/{b64id(7)}", modern(n),
                                 JSON, timeout=30)
-                    if r.status == 202:
-                        with lock:
+                    with lock:
+                        if r.status == 202:
                             accepted.append(r.json()["ids"][0])
-                    else:
-                        assert r.status == 503, r.status
+                        else:
+                            other.append(r.status)
                 except OSError:
                     pass  # refused once ingest stopped listening
+                except Exception as e:  # noqa: BLE001 - reported by the main thread
+                    with lock:
+                        other.append(repr(e))
 
         threads = [threading.Thread(target=load) for _ in range(4)]
         for t in threads:
@@ -147,6 +152,7 @@ def test_sigterm_under_load_loses_nothing_and_delivers_nothing_twice():
         stop.set()
         for t in threads:
             t.join()
+        assert set(other) <= {503}, f"answers other than 202 and 503: {set(other)}"
         on_topic = {r["headers"].get("ce_id") for r in
                     kcat_read(bootstrap(), bridge.topic("closeio.events"))}
         missing = set(accepted) - on_topic
