@@ -123,8 +123,9 @@ cb_table_t *cb_table_new(const cb_config_t *cfg, const char *topic, char *errstr
 {
         /* group.id is required by assign() in librdkafka 2.0.2; the table never commits. */
         static const char *const defaults[] = {
-            "client.id", "closebridge-table", "group.id", "closebridge-table", "enable.auto.commit",
-            "false", "enable.partition.eof", "true", "reconnect.backoff.max.ms", "1000",
+            "client.id", "closebridge-table", "group.id", "closebridge-table",
+            /* enable.partition.eof and enable.auto.commit are forced below */
+            "reconnect.backoff.max.ms", "1000",
             /* a fetch held open would delay the end-offset
                requests of cb_table_sync behind it on the
                same connection */

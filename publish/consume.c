@@ -30,6 +30,7 @@ typedef struct item {
         int attempt;             /* number of the next attempt (1 on the events topic) */
         int64_t due_ms;          /* retry topics: when the attempt is due */
         size_t step;             /* the retry step it is being moved to */
+        const char *dead_reason; /* set while it is moved to the dead-letter topic (static) */
         cb_instance_t *inst;     /* while being delivered */
         char *key;               /* ordering key: instance id, '\n', subject */
         char *body;
@@ -206,11 +207,12 @@ static void move_to_dlq(publish_t *pub, item_t *it, const char *reason)
                 snprintf(status, sizeof(status), "%ld", it->last_status);
         else
                 snprintf(status, sizeof(status), "error");
-        cb_log_kv(CB_LOG_WARN,
-                  CB_KV("envelope", it->env_id, "instance", it->inst ? it->inst->id : "", "attempt",
-                        a, "status", status),
-                  "dead-lettered: %s", reason);
-        it->due_ms = -1; /* marks a dead-letter move, for a produce that must be retried */
+        if (!it->dead_reason) /* not again when the move is retried */
+                cb_log_kv(CB_LOG_WARN,
+                          CB_KV("envelope", it->env_id, "instance", it->inst ? it->inst->id : "",
+                                "attempt", a, "status", status),
+                          "dead-lettered: %s", reason);
+        it->dead_reason = reason;
         if (produce_moved(pub, it, pub->topic_dlq, extra)) {
                 it->next = pub->state->reproduce;
                 pub->state->reproduce = it;
@@ -730,8 +732,8 @@ static void retry_moves(publish_t *pub)
                 it->next = NULL;
                 if (it->generation != pub->state->generation)
                         item_free(it);
-                else if (it->due_ms < 0)
-                        move_to_dlq(pub, it, "retries exhausted");
+                else if (it->dead_reason)
+                        move_to_dlq(pub, it, it->dead_reason);
                 else
                         move_to_retry(pub, it, it->step, it->attempt, it->due_ms);
         }
@@ -861,8 +863,8 @@ int publish_consumer_new(publish_t *pub, char *errstr, size_t errstr_size)
 {
         const char *cdefaults[] = {
             "client.id", "closebridge-publish", "group.id", cb_config_str(pub->cfg, "group-id"),
-            "enable.auto.commit", "false", "enable.auto.offset.store", "false", "auto.offset.reset",
-            "earliest", "reconnect.backoff.max.ms", "1000",
+            /* enable.auto.commit and .offset.store are forced below, not defaults */
+            "auto.offset.reset", "earliest", "reconnect.backoff.max.ms", "1000",
             /* an idle partition answers a fetch after at most this: it
                bounds the delay of the first event after a pause */
             "fetch.wait.max.ms", "100",

@@ -39,20 +39,11 @@ void publish_job_free(publish_job_t *job)
         free(job);
 }
 
-/* Keeps the first bytes of the answer; reads and drops the rest. */
+/* Reads and drops the answer's body: only its status counts. */
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-        publish_job_t *job = userdata;
-        size_t n = size * nmemb, room = PUBLISH_RESPONSE_CAP - 1 - job->response_len;
-
-        if (room) {
-                if (n < room)
-                        room = n;
-                memcpy(job->response + job->response_len, ptr, room);
-                job->response_len += room;
-                job->response[job->response_len] = '\0';
-        }
-        return n;
+        (void)ptr, (void)userdata;
+        return size * nmemb;
 }
 
 /* Every connection's address passes the SSRF policy before it is dialled. */
@@ -123,8 +114,6 @@ static void start(publish_engine_t *e, publish_job_t *job)
         job->retry_after_s = -1;
         job->refused = 0;
         job->error[0] = '\0';
-        job->response_len = 0;
-        job->response[0] = '\0';
         job->ssrf = e->conf.ssrf;
         job->started_ms = cb_time_now_ms();
         job->easy = c;

@@ -15,8 +15,6 @@
 
 #include "ssrf.h"
 
-#define PUBLISH_RESPONSE_CAP 256
-
 /* One attempt: what to send, then how it went. */
 typedef struct publish_job {
         struct publish_job *next;
@@ -32,8 +30,6 @@ typedef struct publish_job {
         long retry_after_s; /* from Retry-After, or -1 */
         int64_t duration_ms;
         char error[CURL_ERROR_SIZE];
-        char response[PUBLISH_RESPONSE_CAP]; /* first bytes of the answer, NUL-terminated */
-        size_t response_len;
         /* the engine's */
         CURL *easy;
         int64_t started_ms;
