@@ -1,14 +1,12 @@
 #include "cb_envelope.h"
 
-#include <limits.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <json-c/printbuf.h>
 #include <openssl/evp.h>
 
 #include "cb_hmac.h"
+#include "cb_json.h"
 #include "cb_time.h"
 
 static EVP_MD *sha256;
@@ -70,109 +68,155 @@ int cb_envelope_id(const char *instance_id, const cb_close_event_t *ev, char *ou
         return 0;
 }
 
-static int add_str(json_object *obj, const char *key, const char *value)
-{
-        json_object *v = json_object_new_string(value);
+/* Where cb_envelope_build writes: p moves on, end bounds it. */
+typedef struct out {
+        char *p, *end;
+} out_t;
 
-        if (!v)
-                return -1;
-        if (json_object_object_add(obj, key, v)) {
-                json_object_put(v);
-                return -1;
+static void put(out_t *o, const char *s, size_t n)
+{
+        memcpy(o->p, s, n);
+        o->p += n;
+}
+
+#define PUT_LIT(o, lit) put(o, lit, sizeof(lit) - 1)
+
+/* Writes "name":"<value, escaped>" with a leading comma unless first. */
+static void put_field(out_t *o, const char *name, const char *value, int first)
+{
+        if (!first)
+                *o->p++ = ',';
+        *o->p++ = '"';
+        put(o, name, strlen(name));
+        PUT_LIT(o, "\":\"");
+        o->p += cb_json_escape(o->p, (size_t)(o->end - o->p), value);
+        *o->p++ = '"';
+}
+
+/* Copies the strings of parts (NULL-terminated) one after the other to o as one NUL-terminated
+ * string. Returns where it starts. */
+static const char *put_joined(out_t *o, const char *const *parts)
+{
+        const char *start = o->p;
+
+        for (; *parts; parts++)
+                put(o, *parts, strlen(*parts));
+        *o->p++ = '\0';
+        return start;
+}
+
+/* raw's text: ev->raw_text trimmed of white space, else json-c's (kept in ev->raw). */
+static const char *raw_text(const cb_close_event_t *ev, size_t *len)
+{
+        const char *text = ev->raw_text;
+        size_t n = ev->raw_len;
+
+        if (!text) {
+                if (!ev->raw) {
+                        *len = 4;
+                        return "null";
+                }
+                return json_object_to_json_string_length(
+                    ev->raw, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
         }
-        return 0;
-}
-
-typedef struct verbatim {
-        size_t len;
-        char text[];
-} verbatim_t;
-
-static int write_verbatim(json_object *jso, struct printbuf *pb, int level, int flags)
-{
-        const verbatim_t *v = json_object_get_userdata(jso);
-
-        (void)level;
-        (void)flags;
-        return printbuf_memappend(pb, v->text, (int)v->len);
-}
-
-static void free_verbatim(json_object *jso, void *userdata)
-{
-        (void)jso;
-        free(userdata);
-}
-
-/* Makes raw serialize as text[0..len), trimmed of white space. Returns 0 or -1. */
-static int attach_verbatim(json_object *raw, const char *text, size_t len)
-{
-        verbatim_t *v;
-
-        while (len && strchr(" \t\r\n", text[0])) {
+        while (n && strchr(" \t\r\n", text[0])) {
                 text++;
-                len--;
+                n--;
         }
-        while (len && strchr(" \t\r\n", text[len - 1]))
-                len--;
-        v = malloc(sizeof(*v) + len);
-        if (!v || len > INT_MAX) {
-                free(v);
+        while (n && strchr(" \t\r\n", text[n - 1]))
+                n--;
+        *len = n;
+        return text;
+}
+
+int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_close_event_t *ev,
+                      const char *origin, int64_t now_us)
+{
+        const char *source[] = {"/closeio/instances/", instance_id, NULL};
+        const char *type[] = {"io.close.", ev->model, ".", ev->action, NULL};
+        const char *subject[] = {ev->model, "/", ev->object_id, NULL};
+        const char *strings[] = {instance_id,     ev->model,        ev->action,
+                                 ev->object_id,   origin,           ev->event_type,
+                                 ev->object_type, ev->merge_source, ev->merge_destination};
+        const char *src, *typ, *subj, *inst, *orig, *raw;
+        size_t i, text = 0, raw_len, size;
+        out_t o;
+
+        memset(env, 0, sizeof(*env));
+        raw = raw_text(ev, &raw_len);
+        if (!raw || cb_envelope_id(instance_id, ev, env->id, sizeof(env->id)) ||
+            cb_time_format_ms(ev->date_us ? ev->date_us : now_us, env->time, sizeof(env->time)))
                 return -1;
+        for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+                text += strings[i] ? strlen(strings[i]) : 0;
+        /* Room to spare: the header values hold each string at most twice, plus 64 bytes of
+           their own; the JSON holds them, id and time twice escaped (at most 6 bytes each),
+           the constants and field names (under 512 bytes), and raw. */
+        size = 2 * text + 64 +
+               CB_JSON_ESCAPED_MAX(2 * text + sizeof(env->id) + 2 * sizeof(env->time) + 64) + 512 +
+               raw_len;
+        env->buf = malloc(size);
+        if (!env->buf)
+                return -1;
+        o.p = env->buf;
+        o.end = env->buf + size;
+
+        src = put_joined(&o, source);
+        typ = put_joined(&o, type);
+        subj = put_joined(&o, subject);
+        inst = put_joined(&o, (const char *[]){instance_id, NULL});
+        orig = put_joined(&o, (const char *[]){origin, NULL});
+
+        env->json = o.p;
+        *o.p++ = '{';
+        put_field(&o, "specversion", "1.0", 1);
+        put_field(&o, "id", env->id, 0);
+        put_field(&o, "source", src, 0);
+        put_field(&o, "type", typ, 0);
+        put_field(&o, "subject", subj, 0);
+        put_field(&o, "time", env->time, 0);
+        put_field(&o, "datacontenttype", "application/json", 0);
+        put_field(&o, "instanceid", inst, 0);
+        put_field(&o, "elementkey", "closeio", 0);
+        put_field(&o, "origin", orig, 0);
+        PUT_LIT(&o, ",\"data\":{");
+        put_field(&o, "eventType", ev->event_type, 1);
+        put_field(&o, "objectType", ev->object_type, 0);
+        put_field(&o, "objectId", ev->object_id, 0);
+        put_field(&o, "date", env->time, 0);
+        if (ev->merge_source)
+                put_field(&o, "mergeSourceId", ev->merge_source, 0);
+        if (ev->merge_destination)
+                put_field(&o, "mergeDestinationId", ev->merge_destination, 0);
+        PUT_LIT(&o, ",\"raw\":");
+        put(&o, raw, raw_len);
+        PUT_LIT(&o, "}}");
+        env->json_len = (size_t)(o.p - env->json);
+        *o.p = '\0';
+
+        {
+                const cb_envelope_header_t hdrs[] = {
+                    {"content-type", CB_ENVELOPE_CONTENT_TYPE},
+                    {"ce_specversion", "1.0"},
+                    {"ce_id", env->id},
+                    {"ce_source", src},
+                    {"ce_type", typ},
+                    {"ce_subject", subj},
+                    {"ce_time", env->time},
+                    {"ce_instanceid", inst},
+                    {"ce_elementkey", "closeio"},
+                    {"ce_origin", orig},
+                };
+                env->nheaders = sizeof(hdrs) / sizeof(hdrs[0]);
+                memcpy(env->headers, hdrs, sizeof(hdrs));
         }
-        v->len = len;
-        memcpy(v->text, text, len);
-        json_object_set_serializer(raw, write_verbatim, v, free_verbatim);
         return 0;
 }
 
-json_object *cb_envelope_new(const char *instance_id, const cb_close_event_t *ev,
-                             const char *origin, int64_t now_us)
+void cb_envelope_fini(cb_envelope_t *env)
 {
-        char id[CB_ENVELOPE_ID_MAX], time_s[40], buf[512];
-        json_object *env = json_object_new_object(), *data = json_object_new_object();
-
-        if (!env || !data)
-                goto fail;
-        if (cb_envelope_id(instance_id, ev, id, sizeof(id)) ||
-            cb_time_format_ms(ev->date_us ? ev->date_us : now_us, time_s, sizeof(time_s)))
-                goto fail;
-
-        if (add_str(env, "specversion", "1.0") || add_str(env, "id", id))
-                goto fail;
-        snprintf(buf, sizeof(buf), "/closeio/instances/%s", instance_id);
-        if (add_str(env, "source", buf))
-                goto fail;
-        snprintf(buf, sizeof(buf), "io.close.%s.%s", ev->model, ev->action);
-        if (add_str(env, "type", buf))
-                goto fail;
-        snprintf(buf, sizeof(buf), "%s/%s", ev->model, ev->object_id);
-        if (add_str(env, "subject", buf) || add_str(env, "time", time_s) ||
-            add_str(env, "datacontenttype", "application/json") ||
-            add_str(env, "instanceid", instance_id) || add_str(env, "elementkey", "closeio") ||
-            add_str(env, "origin", origin))
-                goto fail;
-
-        if (add_str(data, "eventType", ev->event_type) ||
-            add_str(data, "objectType", ev->object_type) ||
-            add_str(data, "objectId", ev->object_id) || add_str(data, "date", time_s))
-                goto fail;
-        if (ev->merge_source && add_str(data, "mergeSourceId", ev->merge_source))
-                goto fail;
-        if (ev->merge_destination && add_str(data, "mergeDestinationId", ev->merge_destination))
-                goto fail;
-        if (ev->raw_text && attach_verbatim(ev->raw, ev->raw_text, ev->raw_len))
-                goto fail;
-        if (json_object_object_add(data, "raw", json_object_get(ev->raw))) {
-                json_object_put(ev->raw); /* not taken */
-                goto fail;
-        }
-        if (json_object_object_add(env, "data", data))
-                goto fail;
-        return env;
-fail:
-        json_object_put(data);
-        json_object_put(env);
-        return NULL;
+        free(env->buf);
+        memset(env, 0, sizeof(*env));
 }
 
 const char *cb_envelope_attr(json_object *env, const char *key)
@@ -182,26 +226,4 @@ const char *cb_envelope_attr(json_object *env, const char *key)
         if (!json_object_object_get_ex(env, key, &v) || !json_object_is_type(v, json_type_string))
                 return NULL;
         return json_object_get_string(v);
-}
-
-size_t cb_envelope_headers(json_object *env, cb_envelope_header_t *hdrs, char names[][32])
-{
-        size_t n = 0;
-
-        hdrs[n].name = "content-type";
-        hdrs[n++].value = CB_ENVELOPE_CONTENT_TYPE;
-        json_object_object_foreach(env, key, val)
-        {
-                if (n == CB_ENVELOPE_HEADERS_MAX)
-                        break;
-                if (!strcmp(key, "data") || !strcmp(key, "datacontenttype") ||
-                    !json_object_is_type(val, json_type_string) || strlen(key) > 20)
-                        continue;
-                memcpy(names[n], "ce_", 3);
-                memcpy(names[n] + 3, key, strlen(key) + 1); /* at most 20 + 1 */
-                hdrs[n].name = names[n];
-                hdrs[n].value = json_object_get_string(val);
-                n++;
-        }
-        return n;
 }

@@ -19,29 +19,40 @@
  * (Standard Webhooks ids may not). Returns 0, or -1 when out_size is too small. */
 int cb_envelope_id(const char *instance_id, const cb_close_event_t *ev, char *out, size_t out_size);
 
-/* Builds the CloudEvent for ev. origin is "webhook" or "polling"; now_us stands in for the event
- * time when the payload has none. Takes a new reference to ev->raw. When ev->raw_text is set,
- * the envelope's text carries those bytes as data.raw, byte for byte (leading and trailing white
- * space aside), rather than json-c's rewriting of them: ev->raw then gets a serializer of its
- * own, holding a copy of the text.
- * Returns a new object the caller owns, or NULL when out of memory. */
-json_object *cb_envelope_new(const char *instance_id, const cb_close_event_t *ev,
-                             const char *origin, int64_t now_us);
-
-/* The Kafka headers of an envelope: content-type plus a ce_<attribute> header for every
- * top-level string attribute except data, so consumers can route without parsing. */
+/* One Kafka header of an envelope. */
 typedef struct cb_envelope_header {
-        const char *name;  /* static or borrowed from the envelope */
-        const char *value; /* borrowed from the envelope */
+        const char *name;  /* static */
+        const char *value; /* static or in the envelope */
 } cb_envelope_header_t;
 
 #define CB_ENVELOPE_HEADERS_MAX 16
 
-/* Fills hdrs (room for CB_ENVELOPE_HEADERS_MAX) from env, borrowing from it; name buffers are
- * taken from names (CB_ENVELOPE_HEADERS_MAX rows of 32 bytes). Returns the count. */
-size_t cb_envelope_headers(json_object *env, cb_envelope_header_t *hdrs, char names[][32]);
+/* An envelope ready for Kafka: the CloudEvent as JSON text, and its headers (content-type plus
+ * a ce_<attribute> header for every top-level string attribute except datacontenttype, so
+ * consumers can route without parsing). Written directly, without a json-c tree: it is built
+ * for every event ingest takes. */
+typedef struct cb_envelope {
+        char id[CB_ENVELOPE_ID_MAX];
+        char time[32];    /* RFC 3339 UTC with milliseconds */
+        const char *json; /* the CloudEvent (NUL-terminated), in buf */
+        size_t json_len;
+        size_t nheaders;
+        cb_envelope_header_t headers[CB_ENVELOPE_HEADERS_MAX];
+        char *buf; /* owned: json and the header values that are not static */
+} cb_envelope_t;
 
-/* The string attribute key of env (e.g. "id"), or NULL. Borrowed from env. */
+/* Builds the CloudEvent for ev into *env. origin is "webhook" or "polling"; now_us stands in for
+ * the event time when the payload has none. data.raw is ev->raw_text when set, byte for byte
+ * (leading and trailing white space aside), else json-c's writing of ev->raw (NULL: null).
+ * Borrows every argument only for the call. Returns 0, or -1 when out of memory or when ev's id
+ * does not fit CB_ENVELOPE_ID_MAX (*env is then empty). Release with cb_envelope_fini. */
+int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_close_event_t *ev,
+                      const char *origin, int64_t now_us);
+
+/* Frees what env holds and empties it. An empty (zeroed) envelope is a no-op. */
+void cb_envelope_fini(cb_envelope_t *env);
+
+/* The string attribute key of a parsed envelope env (e.g. "id"), or NULL. Borrowed from env. */
 const char *cb_envelope_attr(json_object *env, const char *key);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <microhttpd.h>
 
+#include "cb_json.h"
 #include "cb_log.h"
 #include "cb_time.h"
 #include "cb_metrics.h"
@@ -124,16 +125,9 @@ int cb_http_respond_error_h(cb_http_req_t *req, unsigned status, const char *mes
                             const char *extra_name, const char *extra_value)
 {
         char buf[1024], esc[768];
-        size_t i, j = 0;
         int n;
 
-        for (i = 0; message[i] && j + 2 < sizeof(esc); i++) {
-                unsigned char c = (unsigned char)message[i];
-                if (c == '"' || c == '\\')
-                        esc[j++] = '\\';
-                esc[j++] = c < 0x20 ? ' ' : (char)c;
-        }
-        esc[j] = '\0';
+        cb_json_escape(esc, sizeof(esc), message);
         n = snprintf(buf, sizeof(buf), "{\"error\":{\"status\":%u,\"message\":\"%s\"}}\n", status,
                      esc);
         if (n < 0 || (size_t)n >= sizeof(buf))

@@ -2,7 +2,10 @@
 
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* 1 when s is an RFC 8259 number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
@@ -89,6 +92,112 @@ static int single_quoted(const char *buf, size_t len)
         return 0;
 }
 
+/* 1 when buf has no byte above 0x7f (then it is UTF-8). Eight bytes at a time: the usual
+ * payload is ASCII, and this is all the UTF-8 check it needs. */
+static int ascii_only(const char *buf, size_t len)
+{
+        uint64_t word, any = 0;
+        size_t i = 0;
+
+        for (; i + 8 <= len; i += 8) {
+                memcpy(&word, buf + i, 8);
+                any |= word;
+        }
+        for (; i < len; i++)
+                any |= (unsigned char)buf[i];
+        return !(any & 0x8080808080808080ULL);
+}
+
+/* Where buf[0..len) stops being UTF-8 as RFC 3629 defines it (no overlong forms, no
+ * surrogates, nothing past U+10FFFF), or len. json-c's JSON_TOKENER_VALIDATE_UTF8 lets all
+ * three through, and JSON text must be UTF-8 (RFC 8259 §8.1). */
+static size_t utf8_invalid_at(const char *buf, size_t len)
+{
+        const unsigned char *s = (const unsigned char *)buf;
+        size_t i = 0, n, k;
+        uint32_t cp, min;
+
+        while (i < len) {
+                if (s[i] < 0x80) {
+                        i++;
+                        continue;
+                }
+                if (s[i] >= 0xc2 && s[i] <= 0xdf) {
+                        n = 1, cp = s[i] & 0x1f, min = 0x80;
+                } else if ((s[i] & 0xf0) == 0xe0) {
+                        n = 2, cp = s[i] & 0x0f, min = 0x800;
+                } else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+                        n = 3, cp = s[i] & 0x07, min = 0x10000;
+                } else {
+                        return i;
+                }
+                if (len - i <= n)
+                        return i;
+                for (k = 1; k <= n; k++) {
+                        if ((s[i + k] & 0xc0) != 0x80)
+                                return i;
+                        cp = cp << 6 | (s[i + k] & 0x3f);
+                }
+                if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                        return i;
+                i += n + 1;
+        }
+        return len;
+}
+
+/* Each thread keeps one tokener, of the depth it last parsed at: a parse then allocates only
+ * the objects it makes. Freed when the thread ends. */
+typedef struct thread_tokener {
+        json_tokener *tok;
+        int depth;
+} thread_tokener_t;
+
+static pthread_key_t tok_key;
+static pthread_once_t tok_once = PTHREAD_ONCE_INIT;
+static int tok_key_ok;
+
+static void thread_tokener_free(void *arg)
+{
+        thread_tokener_t *t = arg;
+
+        json_tokener_free(t->tok);
+        free(t);
+}
+
+static void tok_key_init(void)
+{
+        tok_key_ok = !pthread_key_create(&tok_key, thread_tokener_free);
+}
+
+/* This thread's tokener for depth, reset, or NULL when out of memory. Borrowed. */
+static json_tokener *thread_tokener(int depth)
+{
+        thread_tokener_t *t;
+
+        pthread_once(&tok_once, tok_key_init);
+        if (!tok_key_ok)
+                return NULL;
+        t = pthread_getspecific(tok_key);
+        if (!t) {
+                t = calloc(1, sizeof(*t));
+                if (!t || pthread_setspecific(tok_key, t)) {
+                        free(t);
+                        return NULL;
+                }
+        }
+        if (t->tok && t->depth != depth) {
+                json_tokener_free(t->tok);
+                t->tok = NULL;
+        }
+        if (!t->tok) {
+                t->tok = json_tokener_new_ex(depth);
+                t->depth = depth;
+                return t->tok;
+        }
+        json_tokener_reset(t->tok);
+        return t->tok;
+}
+
 json_object *cb_json_parse_depth(const char *buf, size_t len, int depth, char *errstr,
                                  size_t errstr_size)
 {
@@ -102,16 +211,20 @@ json_object *cb_json_parse_depth(const char *buf, size_t len, int depth, char *e
                 snprintf(errstr, errstr_size, "JSON text too large");
                 return NULL;
         }
+        if (!ascii_only(buf, len) && (end = utf8_invalid_at(buf, len)) != len) {
+                snprintf(errstr, errstr_size, "malformed JSON at byte %zu: not UTF-8", end);
+                return NULL;
+        }
         if (single_quoted(buf, len)) {
                 snprintf(errstr, errstr_size, "malformed JSON: strings take double quotes");
                 return NULL;
         }
-        tok = json_tokener_new_ex(depth);
+        tok = thread_tokener(depth);
         if (!tok) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return NULL;
         }
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
         obj = json_tokener_parse_ex(tok, buf, (int)len);
         jerr = json_tokener_get_error(tok);
         end = json_tokener_get_parse_end(tok);
@@ -130,17 +243,45 @@ json_object *cb_json_parse_depth(const char *buf, size_t len, int depth, char *e
                         snprintf(errstr, errstr_size,
                                  "malformed JSON: a number JSON does not allow (NaN, Infinity, "
                                  "1., .5)");
-                else {
-                        json_tokener_free(tok);
+                else
                         return obj;
-                }
         }
         json_object_put(obj);
-        json_tokener_free(tok);
         return NULL;
 }
 
 json_object *cb_json_parse(const char *buf, size_t len, char *errstr, size_t errstr_size)
 {
         return cb_json_parse_depth(buf, len, CB_JSON_MAX_DEPTH, errstr, errstr_size);
+}
+
+size_t cb_json_escape(char *out, size_t out_size, const char *s)
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t n = 0;
+
+        if (!out_size)
+                return 0;
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+                if (c >= 0x20 && c != '"' && c != '\\') {
+                        if (n + 1 >= out_size)
+                                break;
+                        out[n++] = (char)c;
+                } else if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') {
+                        if (n + 2 >= out_size)
+                                break;
+                        out[n++] = '\\';
+                        out[n++] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : (char)c;
+                } else {
+                        if (n + 6 >= out_size)
+                                break;
+                        memcpy(out + n, "\\u00", 4);
+                        out[n + 4] = hex[c >> 4];
+                        out[n + 5] = hex[c & 15];
+                        n += 6;
+                }
+        }
+        out[n] = '\0';
+        return n;
 }

@@ -22,4 +22,14 @@ json_object *cb_json_parse_depth(const char *buf, size_t len, int depth, char *e
 /* cb_json_parse_depth with CB_JSON_MAX_DEPTH. */
 json_object *cb_json_parse(const char *buf, size_t len, char *errstr, size_t errstr_size);
 
+/* Bytes cb_json_escape may write for len bytes of text, its NUL aside. */
+#define CB_JSON_ESCAPED_MAX(len) (6 * (len))
+
+/* Writes s as the content of a JSON string (without the quotes) into out[0..out_size): '"', '\\'
+ * and control characters escaped (\n, \r, \t as such, the others as \u00XX), every other byte as
+ * it is. Stops before an escape that does not fit, so it truncates only when out_size is less
+ * than CB_JSON_ESCAPED_MAX(strlen(s)) + 1. NUL-terminates when out_size > 0.
+ * Returns the length written. */
+size_t cb_json_escape(char *out, size_t out_size, const char *s);
+
 #endif

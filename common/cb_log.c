@@ -5,6 +5,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cb_json.h"
+
 static const char *log_proc = "closebridge";
 static int log_json = 1;
 static cb_log_level_t log_min = CB_LOG_INFO;
@@ -36,23 +38,12 @@ int cb_log_init(const char *proc, const char *format, const char *level)
         return 0;
 }
 
-/* Appends src to dst[*len..size) as JSON string content (without quotes). Truncates silently. */
+/* Appends src to dst[*len..size) as JSON string content (without quotes), keeping 8 bytes free
+ * for what closes the line. Truncates silently. */
 static void append_json_escaped(char *dst, size_t size, size_t *len, const char *src)
 {
-        for (; *src && *len + 7 < size; src++) {
-                unsigned char c = (unsigned char)*src;
-                if (c == '"' || c == '\\') {
-                        dst[(*len)++] = '\\';
-                        dst[(*len)++] = (char)c;
-                } else if (c == '\n') {
-                        dst[(*len)++] = '\\';
-                        dst[(*len)++] = 'n';
-                } else if (c < 0x20) {
-                        *len += (size_t)snprintf(dst + *len, size - *len, "\\u%04x", c);
-                } else {
-                        dst[(*len)++] = (char)c;
-                }
-        }
+        if (*len + 8 < size)
+                *len += cb_json_escape(dst + *len, size - *len - 8, src);
 }
 
 static void logv_kv(cb_log_level_t level, const char *const *kv, const char *fmt, va_list ap);

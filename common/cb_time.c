@@ -1,6 +1,5 @@
 #include "cb_time.h"
 
-#include <stdio.h>
 #include <string.h>
 
 static int digits(const char *s, int n, int *out)
@@ -95,31 +94,73 @@ static int split(int64_t us, struct tm *tm, int64_t *frac)
         return gmtime_r(&t, tm) ? 0 : -1;
 }
 
-int cb_time_format_ms(int64_t us, char *out, size_t out_size)
+/* Writes v (0 <= v < 10^width) as width digits. Returns the end. */
+static char *put_digits(char *p, int64_t v, int width)
+{
+        int i;
+
+        for (i = width - 1; i >= 0; i--) {
+                p[i] = (char)('0' + v % 10);
+                v /= 10;
+        }
+        return p + width;
+}
+
+/* The one writer behind every format: us in UTC as date and time, with separators
+ * ("2017-05-18T21:55:26") or without ("20170518215526"), then frac_digits (3 or 6) of the
+ * second's fraction (after a '.' when separated), then zone. Cut, not rounded. */
+static int format(int64_t us, int separated, int frac_digits, const char *zone, char *out,
+                  size_t out_size)
 {
         struct tm tm;
         int64_t frac;
-        int n;
+        size_t zlen = strlen(zone);
+        char *p = out;
 
-        if (split(us, &tm, &frac))
+        if (out_size < (separated ? 20 : 14) + (size_t)frac_digits + zlen + 1 ||
+            split(us, &tm, &frac) || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
                 return -1;
-        n = snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     (int)(frac / 1000));
-        return n > 0 && (size_t)n < out_size ? 0 : -1;
+        p = put_digits(p, tm.tm_year + 1900, 4);
+        if (separated)
+                *p++ = '-';
+        p = put_digits(p, tm.tm_mon + 1, 2);
+        if (separated)
+                *p++ = '-';
+        p = put_digits(p, tm.tm_mday, 2);
+        if (separated)
+                *p++ = 'T';
+        p = put_digits(p, tm.tm_hour, 2);
+        if (separated)
+                *p++ = ':';
+        p = put_digits(p, tm.tm_min, 2);
+        if (separated)
+                *p++ = ':';
+        p = put_digits(p, tm.tm_sec, 2);
+        if (separated)
+                *p++ = '.';
+        p = put_digits(p, frac_digits == 3 ? frac / 1000 : frac, frac_digits);
+        memcpy(p, zone, zlen + 1);
+        return 0;
+}
+
+int cb_time_format_ms(int64_t us, char *out, size_t out_size)
+{
+        return format(us, 1, 3, "Z", out, out_size);
+}
+
+int cb_time_format_us(int64_t us, char *out, size_t out_size)
+{
+        return format(us, 1, 6, "Z", out, out_size);
+}
+
+int cb_time_format_close(int64_t us, char *out, size_t out_size)
+{
+        return format(us, 1, 6, "", out, out_size);
 }
 
 int cb_time_format_compact(int64_t us, char *out, size_t out_size)
 {
-        struct tm tm;
-        int64_t frac;
-        int n;
-
-        if (split(us, &tm, &frac))
-                return -1;
-        n = snprintf(out, out_size, "%04d%02d%02d%02d%02d%02d%06d", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
-        return n > 0 && (size_t)n < out_size ? 0 : -1;
+        return format(us, 0, 6, "", out, out_size);
 }
 
 int64_t cb_time_now_us(void)

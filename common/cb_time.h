@@ -17,6 +17,14 @@ int cb_time_parse(const char *s, int64_t *us);
  * "2017-05-18T21:55:26.451Z", into out (at least 25 bytes). Returns 0 or -1. */
 int cb_time_format_ms(int64_t us, char *out, size_t out_size);
 
+/* Writes us as RFC 3339 UTC with microseconds, "2017-05-18T21:55:26.451000Z", into out (at
+ * least 28 bytes). Returns 0 or -1. */
+int cb_time_format_us(int64_t us, char *out, size_t out_size);
+
+/* Writes us the way Close's API takes dates: UTC with microseconds and no zone,
+ * "2019-01-15T12:48:23.395000", into out (at least 27 bytes). Returns 0 or -1. */
+int cb_time_format_close(int64_t us, char *out, size_t out_size);
+
 /* Writes us as the compact digits "20190115124823395000" (UTC, microseconds), used inside
  * envelope ids (which may not contain '.'). out needs 21 bytes. Returns 0 or -1. */
 int cb_time_format_compact(int64_t us, char *out, size_t out_size);

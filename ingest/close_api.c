@@ -71,16 +71,6 @@ long ingest_close_rate_limit_wait(const char *retry_after, const char *ratelimit
         return v < 1000 ? 1000 : v > 86400000 ? 86400000 : (long)v;
 }
 
-/* Close writes dates without a zone, in UTC, with microseconds. */
-static void close_date(int64_t us, char *out, size_t size)
-{
-        char compact[24];
-
-        cb_time_format_compact(us, compact, sizeof(compact));
-        snprintf(out, size, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s.%.6s", compact, compact + 4, compact + 6,
-                 compact + 8, compact + 10, compact + 12, compact + 14);
-}
-
 ingest_close_result_t ingest_close_fetch(CURL *curl, const char *base, const char *api_key,
                                          int64_t from_us, const char *cursor, long timeout_ms,
                                          const int *halt, ingest_close_page_t *page, long *wait_ms,
@@ -105,7 +95,10 @@ ingest_close_result_t ingest_close_fetch(CURL *curl, const char *base, const cha
                 snprintf(url, sizeof(url), "%s/event/?_limit=50&_cursor=%s", base,
                          escaped ? escaped : "");
         } else {
-                close_date(from_us, date, sizeof(date));
+                if (cb_time_format_close(from_us, date, sizeof(date))) {
+                        snprintf(errstr, errstr_size, "the poll start is not a date Close takes");
+                        return INGEST_CLOSE_ERROR;
+                }
                 escaped = curl_easy_escape(curl, date, 0);
                 snprintf(url, sizeof(url), "%s/event/?_limit=50&date_updated__gte=%s", base,
                          escaped ? escaped : "");

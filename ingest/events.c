@@ -80,7 +80,8 @@ void ingest_events_webhook(ingest_t *ing, cb_http_req_t *req, const char *b64id)
 {
         char err[512];
         cb_instance_t *inst = lookup(ing, req, b64id);
-        json_object *body = NULL, *env = NULL;
+        json_object *body = NULL;
+        cb_envelope_t env = {0};
         cb_close_event_t ev;
         const char *raw, *key;
         size_t len;
@@ -107,14 +108,13 @@ void ingest_events_webhook(ingest_t *ing, cb_http_req_t *req, const char *b64id)
         /* the payload goes on exactly as Close sent it (and is not written out again) */
         ev.raw_text = raw;
         ev.raw_len = len;
-        env = cb_envelope_new(inst->id, &ev, "webhook", cb_time_now_us());
-        if (!env) {
+        if (cb_envelope_build(&env, inst->id, &ev, "webhook", cb_time_now_us())) {
                 cb_http_respond_error(req, 500, "out of memory");
                 goto done;
         }
         ingest_producer_send(ing->producer, req, ing->topic_events, inst->id, &env, 1);
 done:
-        json_object_put(env);
+        cb_envelope_fini(&env);
         json_object_put(body);
         cb_instance_release(inst);
 }
@@ -123,7 +123,8 @@ void ingest_events_polling(ingest_t *ing, cb_http_req_t *req, const char *b64id)
 {
         char err[512];
         cb_instance_t *inst;
-        json_object *body = NULL, **envs = NULL, *claimed;
+        json_object *body = NULL, *claimed;
+        cb_envelope_t *envs = NULL;
         cb_close_event_t *evs = NULL;
         int64_t now = cb_time_now_us();
         size_t n = 0, i;
@@ -152,7 +153,7 @@ void ingest_events_polling(ingest_t *ing, cb_http_req_t *req, const char *b64id)
         }
         envs = calloc(n ? n : 1, sizeof(*envs));
         for (i = 0; envs && i < n; i++)
-                if (!(envs[i] = cb_envelope_new(inst->id, &evs[i], "polling", now)))
+                if (cb_envelope_build(&envs[i], inst->id, &evs[i], "polling", now))
                         break;
         if (!envs || i < n) {
                 cb_http_respond_error(req, 500, "out of memory");
@@ -161,7 +162,7 @@ void ingest_events_polling(ingest_t *ing, cb_http_req_t *req, const char *b64id)
         ingest_producer_send(ing->producer, req, ing->topic_events, inst->id, envs, n);
 done:
         for (i = 0; envs && i < n; i++)
-                json_object_put(envs[i]);
+                cb_envelope_fini(&envs[i]);
         free(envs);
         cb_close_events_free(evs, n);
         json_object_put(body);

@@ -105,13 +105,11 @@ char *ingest_poll_state_format(const ingest_poll_state_t *st)
         char from[40], *out = NULL;
         size_t i;
 
-        if (!root || !seen || cb_time_format_ms(st->from_us, from, sizeof(from))) {
+        /* microseconds matter here: write them all */
+        if (!root || !seen || cb_time_format_us(st->from_us, from, sizeof(from))) {
                 json_object_put(seen);
                 goto done;
         }
-        /* microseconds matter here: write them all */
-        snprintf(from + 19, sizeof(from) - 19, ".%06dZ",
-                 (int)(((st->from_us % 1000000) + 1000000) % 1000000));
         json_object_object_add(root, "from", json_object_new_string(from));
         for (i = 0; i < st->nseen; i++)
                 json_object_array_add(seen, json_object_new_string(st->seen[i]));

@@ -123,8 +123,8 @@ static void ensure_state(ingest_poller_t *p, const cb_instance_t *inst, ingest_s
 
 /* Publishes envs and the new state in one transaction on txp; the caller holds txlock.
  * Returns 0, or -1 (aborted). */
-static int publish(ingest_poller_t *p, const cb_instance_t *inst, json_object **envs, size_t n,
-                   const char *state_json)
+static int publish(ingest_poller_t *p, const cb_instance_t *inst, const cb_envelope_t *envs,
+                   size_t n, const char *state_json)
 {
         rd_kafka_error_t *error;
         rd_kafka_resp_err_t err = 0;
@@ -134,18 +134,9 @@ static int publish(ingest_poller_t *p, const cb_instance_t *inst, json_object **
         error = rd_kafka_begin_transaction(p->txp);
         if (error)
                 goto fail;
-        for (i = 0; i < n && !err; i++) {
-                const char *value = json_object_to_json_string_ext(
-                    envs[i], JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-                rd_kafka_headers_t *headers = ingest_envelope_kafka_headers(envs[i]);
-                err = rd_kafka_producev(p->txp, RD_KAFKA_V_TOPIC(p->ing->topic_events),
-                                        RD_KAFKA_V_KEY(inst->id, strlen(inst->id)),
-                                        RD_KAFKA_V_VALUE((void *)value, strlen(value)),
-                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
-                if (err)
-                        rd_kafka_headers_destroy(headers);
-        }
+        for (i = 0; i < n && !err; i++)
+                err =
+                    ingest_envelope_produce(p->txp, p->ing->topic_events, inst->id, &envs[i], NULL);
         if (!err)
                 err = rd_kafka_producev(p->txp, RD_KAFKA_V_TOPIC(p->topic_state),
                                         RD_KAFKA_V_KEY(inst->id, strlen(inst->id)),
@@ -192,8 +183,8 @@ fail:
 }
 
 /* publish() under txlock: the workers share one transactional producer. */
-static int transact(ingest_poller_t *p, const cb_instance_t *inst, json_object **envs, size_t n,
-                    const char *state_json)
+static int transact(ingest_poller_t *p, const cb_instance_t *inst, const cb_envelope_t *envs,
+                    size_t n, const char *state_json)
 {
         int rc;
 
@@ -284,7 +275,8 @@ void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst,
         long interval = interval_ms(p, inst);
         int64_t overlap = cb_config_int(p->ing->cfg, "poll-overlap-s") * 1000000LL;
         int64_t now = cb_time_now_us(), *dates = NULL;
-        json_object *events, **envs = NULL, *wrap, *ev;
+        json_object *events, *wrap, *ev;
+        cb_envelope_t *envs = NULL;
         const char **ids = NULL;
         ingest_poll_state_t next;
         cb_close_event_t cev;
@@ -318,11 +310,15 @@ void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst,
                 dates[nids++] = cev.date_us;
                 if (ingest_poll_state_is_new(&s->state, cev.close_id, cev.date_us) &&
                     wanted(&filter, cev.object_type)) {
-                        envs[nenv] = cb_envelope_new(inst->id, &cev, "polling", now);
-                        if (envs[nenv])
+                        if (!cb_envelope_build(&envs[nenv], inst->id, &cev, "polling", now))
                                 nenv++;
+                        else
+                                cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
+                                          "poller: instance %s: event %s skipped: out of memory "
+                                          "or an id too long",
+                                          inst->id, cev.close_id);
                 }
-                json_object_put(wrap); /* the envelope holds its own reference */
+                json_object_put(wrap);
         }
         if (ingest_poll_state_copy(&next, &s->state) ||
             ingest_poll_state_advance(&next, ids, dates, nids, now, overlap)) {
@@ -352,7 +348,7 @@ retry:
 done:
         filter_fini(&filter);
         for (i = 0; i < nenv; i++)
-                json_object_put(envs[i]);
+                cb_envelope_fini(&envs[i]);
         free(envs);
         free(ids);
         free(dates);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cb_envelope.h"
+#include "cb_json.h"
 #include "cb_kafka.h"
 #include "cb_log.h"
 #include "cb_metrics.h"
@@ -182,72 +182,52 @@ int ingest_producer_fatal(ingest_producer_t *p)
         return __atomic_load_n(&p->fatal, __ATOMIC_ACQUIRE);
 }
 
-/* Appends s to out as a JSON string (quotes, backslashes and control characters escaped).
- * out has room for 6 * strlen(s) + 2 more bytes. Returns the end. */
-static char *json_string(char *out, const char *s)
-{
-        static const char hex[] = "0123456789abcdef";
-
-        *out++ = '"';
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                if (c == '"' || c == '\\') {
-                        *out++ = '\\';
-                        *out++ = (char)c;
-                } else if (c < 0x20) {
-                        memcpy(out, "\\u00", 4);
-                        out[4] = hex[c >> 4];
-                        out[5] = hex[c & 15];
-                        out += 6;
-                } else {
-                        *out++ = (char)c;
-                }
-        }
-        *out++ = '"';
-        return out;
-}
-
 /* The 202 body: {"accepted":n,"ids":[...]}, written directly (it is on every request's path).
  * Returns a string the caller owns, or NULL. */
-static char *accepted_body(json_object *const *envs, size_t n)
+static char *accepted_body(const cb_envelope_t *envs, size_t n)
 {
         size_t i, size = 64;
         char *body, *p;
 
-        for (i = 0; i < n; i++) {
-                const char *id = cb_envelope_attr(envs[i], "id");
-                size += 6 * strlen(id ? id : "") + 3;
-        }
+        for (i = 0; i < n; i++)
+                size += CB_JSON_ESCAPED_MAX(strlen(envs[i].id)) + 3;
         body = malloc(size);
         if (!body)
                 return NULL;
         p = body + sprintf(body, "{\"accepted\":%zu,\"ids\":[", n);
         for (i = 0; i < n; i++) {
-                const char *id = cb_envelope_attr(envs[i], "id");
                 if (i)
                         *p++ = ',';
-                p = json_string(p, id ? id : "");
+                *p++ = '"';
+                p += cb_json_escape(p, (size_t)(body + size - p), envs[i].id);
+                *p++ = '"';
         }
         memcpy(p, "]}", 3);
         return body;
 }
 
-rd_kafka_headers_t *ingest_envelope_kafka_headers(json_object *env)
+rd_kafka_resp_err_t ingest_envelope_produce(rd_kafka_t *rk, const char *topic, const char *key,
+                                            const cb_envelope_t *env, void *opaque)
 {
-        cb_envelope_header_t hdrs[CB_ENVELOPE_HEADERS_MAX];
-        char names[CB_ENVELOPE_HEADERS_MAX][32];
-        size_t h, nh = cb_envelope_headers(env, hdrs, names);
-        rd_kafka_headers_t *headers = rd_kafka_headers_new(nh);
+        rd_kafka_headers_t *headers = rd_kafka_headers_new(env->nheaders);
+        rd_kafka_resp_err_t err;
+        size_t h;
 
-        for (h = 0; h < nh; h++)
-                rd_kafka_header_add(headers, hdrs[h].name, -1, hdrs[h].value, -1);
-        return headers;
+        for (h = 0; h < env->nheaders; h++)
+                rd_kafka_header_add(headers, env->headers[h].name, -1, env->headers[h].value, -1);
+        err =
+            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
+                              RD_KAFKA_V_VALUE((void *)env->json, env->json_len),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+                              RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+        if (err)
+                rd_kafka_headers_destroy(headers); /* taken only on success */
+        return err;
 }
 
 void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *topic,
-                          const char *key, json_object *const *envs, size_t n)
+                          const char *key, const cb_envelope_t *envs, size_t n)
 {
-        rd_kafka_headers_t *headers;
         rd_kafka_resp_err_t err;
         batch_t *b = calloc(1, sizeof(*b));
         size_t i;
@@ -264,17 +244,9 @@ void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *
         b->pending = (int)n + 1; /* +1 held until every record is handed over */
 
         for (i = 0; i < n; i++) {
-                const char *value = json_object_to_json_string_ext(
-                    envs[i], JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-                headers = ingest_envelope_kafka_headers(envs[i]);
-                err = rd_kafka_producev(
-                    p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
-                    RD_KAFKA_V_VALUE((void *)value, strlen(value)),
-                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
-                    RD_KAFKA_V_OPAQUE(b), RD_KAFKA_V_END);
+                err = ingest_envelope_produce(p->rk, topic, key, &envs[i], b);
                 if (err) {
                         /* No report will come for this record or the ones not sent. */
-                        rd_kafka_headers_destroy(headers);
                         cb_log_warn("produce to %s refused: %s", topic, rd_kafka_err2str(err));
                         cb_metrics_add(p->produced, "result=\"refused\"", (double)(n - i));
                         batch_done(b, (int)(n - i) + 1, 1);

@@ -7,10 +7,10 @@
 #define INGEST_PRODUCE_H
 
 #include <stddef.h>
-#include <json-c/json.h>
 #include <librdkafka/rdkafka.h>
 
 #include "cb_config.h"
+#include "cb_envelope.h"
 #include "cb_http.h"
 
 typedef struct ingest_producer ingest_producer_t;
@@ -22,10 +22,10 @@ ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, siz
 /* The librdkafka handle, borrowed, e.g. for the Admin API. */
 rd_kafka_t *ingest_producer_rk(ingest_producer_t *p);
 
-/* Produces envs[0..n) (borrowed; serialised here) to topic with key, and answers req when
- * every one is acknowledged or has failed. Takes its own reference on req. */
+/* Produces envs[0..n) (borrowed for the call) to topic with key, and answers req when every
+ * one is acknowledged or has failed. Takes its own reference on req. */
 void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *topic,
-                          const char *key, json_object *const *envs, size_t n);
+                          const char *key, const cb_envelope_t *envs, size_t n);
 
 /* Produces one record (value NULL = tombstone) to partition (RD_KAFKA_PARTITION_UA: by key)
  * and waits for its acknowledgement, up to ack-timeout-ms. Blocks: never call it on an HTTP
@@ -35,9 +35,11 @@ int ingest_producer_send_sync(ingest_producer_t *p, const char *topic, int32_t p
                               const char *key, const char *value, size_t len, int64_t *offset,
                               char *errstr, size_t errstr_size);
 
-/* The Kafka headers of envelope env (content-type and ce_* attributes): a new list the caller
- * owns (RD_KAFKA_V_HEADERS takes it when producev succeeds). */
-rd_kafka_headers_t *ingest_envelope_kafka_headers(json_object *env);
+/* Produces env (borrowed for the call: value and headers are copied) to topic with key on rk,
+ * with opaque for its delivery report. The one way both the HTTP path and the poller write an
+ * envelope. Returns librdkafka's error of rd_kafka_producev (0: handed over). */
+rd_kafka_resp_err_t ingest_envelope_produce(rd_kafka_t *rk, const char *topic, const char *key,
+                                            const cb_envelope_t *env, void *opaque);
 
 /* 1 once librdkafka reported a fatal error (the producer cannot go on), else 0. */
 int ingest_producer_fatal(ingest_producer_t *p);

@@ -9,6 +9,7 @@
 #include "body.h"
 #include "cb_envelope.h"
 #include "fixture.h"
+#include "fixture_envelope.h"
 
 static cb_instance_t *instance(const char *format)
 {
@@ -33,7 +34,7 @@ static json_object *envelope(json_object **payload)
 
         *payload = fixture_json("legacy_update.json");
         assert_int_equal(cb_close_parse_webhook(*payload, &ev, err, sizeof(err)), 0);
-        return cb_envelope_new("20931", &ev, "webhook", 0);
+        return fixture_envelope("20931", &ev, "webhook", 0, NULL);
 }
 
 /* The envelope's text, as publish reads it from Kafka. */

@@ -7,6 +7,7 @@
 
 #include "cb_envelope.h"
 #include "fixture.h"
+#include "fixture_envelope.h"
 
 #define NOW_US 1700000000000000LL
 
@@ -17,7 +18,7 @@ static json_object *envelope_of(const char *fixture, const char *instance, json_
 
         *body = fixture_json(fixture);
         assert_int_equal(cb_close_parse_webhook(*body, &ev, err, sizeof(err)), 0);
-        return cb_envelope_new(instance, &ev, "webhook", NOW_US);
+        return fixture_envelope(instance, &ev, "webhook", NOW_US, NULL);
 }
 
 static const char *attr(json_object *obj, const char *key)
@@ -93,7 +94,7 @@ static void test_envelope_id_differs_by_instance_event_and_date(void **state)
         json_object_object_add(data, "date_updated",
                                json_object_new_string("2017-05-18T21:55:27.000000+00:00"));
         assert_int_equal(cb_close_parse_webhook(b4, &ev, err, sizeof(err)), 0);
-        later = cb_envelope_new("20931", &ev, "webhook", NOW_US);
+        later = fixture_envelope("20931", &ev, "webhook", NOW_US, NULL);
 
         assert_string_not_equal(attr(base, "id"), attr(other_instance, "id"));
         assert_string_not_equal(attr(base, "id"), attr(create, "id"));
@@ -133,28 +134,52 @@ static void test_envelope_of_a_legacy_delete_takes_now_as_time(void **state)
 
 static void test_envelope_headers_carry_ce_attributes(void **state)
 {
-        json_object *body, *env = envelope_of("legacy_update.json", "20931", &body);
-        cb_envelope_header_t hdrs[CB_ENVELOPE_HEADERS_MAX];
-        char names[CB_ENVELOPE_HEADERS_MAX][32];
-        size_t n, i;
-        int seen_id = 0, seen_ct = 0, seen_data = 0;
+        json_object *body = fixture_json("legacy_update.json"), *env;
+        cb_envelope_t built;
+        cb_close_event_t ev;
+        const char *name;
+        char err[256];
+        size_t i;
+        int seen_ct = 0;
 
         (void)state;
-        n = cb_envelope_headers(env, hdrs, names);
-        assert_int_equal(n, 10); /* content-type + 9 string attributes but datacontenttype */
-        for (i = 0; i < n; i++) {
-                if (!strcmp(hdrs[i].name, "ce_id")) {
-                        seen_id = 1;
-                        assert_string_equal(hdrs[i].value, attr(env, "id"));
-                }
-                if (!strcmp(hdrs[i].name, "content-type")) {
+        assert_int_equal(cb_close_parse_webhook(body, &ev, err, sizeof(err)), 0);
+        env = fixture_envelope("20931", &ev, "webhook", NOW_US, &built);
+        /* content-type + 9 string attributes (all but datacontenttype) */
+        assert_int_equal(built.nheaders, 10);
+        for (i = 0; i < built.nheaders; i++) {
+                name = built.headers[i].name;
+                if (!strcmp(name, "content-type")) {
                         seen_ct = 1;
-                        assert_string_equal(hdrs[i].value, CB_ENVELOPE_CONTENT_TYPE);
+                        assert_string_equal(built.headers[i].value, CB_ENVELOPE_CONTENT_TYPE);
+                        continue;
                 }
-                if (!strcmp(hdrs[i].name, "ce_data"))
-                        seen_data = 1;
+                assert_memory_equal(name, "ce_", 3);
+                assert_string_not_equal(name, "ce_data");
+                assert_string_not_equal(name, "ce_datacontenttype");
+                assert_string_equal(built.headers[i].value, attr(env, name + 3));
         }
-        assert_true(seen_id && seen_ct && !seen_data);
+        assert_true(seen_ct);
+        cb_envelope_fini(&built);
+        json_object_put(env);
+        json_object_put(body);
+}
+
+static void test_envelope_escapes_what_json_strings_may_not_hold(void **state)
+{
+        json_object *body = fixture_json("legacy_update.json"), *data, *env, *v;
+        cb_close_event_t ev;
+        char err[256];
+
+        (void)state;
+        json_object_object_get_ex(body, "data", &data);
+        json_object_object_add(data, "id", json_object_new_string("lead_\"q\"\\/\n\x01\xc3\xa9"));
+        assert_int_equal(cb_close_parse_webhook(body, &ev, err, sizeof(err)), 0);
+        env = fixture_envelope("20931", &ev, "webhook", NOW_US, NULL);
+        assert_string_equal(attr(env, "subject"), "lead/lead_\"q\"\\/\n\x01\xc3\xa9");
+        assert_true(json_object_object_get_ex(env, "data", &data));
+        assert_true(json_object_object_get_ex(data, "objectId", &v));
+        assert_string_equal(json_object_get_string(v), "lead_\"q\"\\/\n\x01\xc3\xa9");
         json_object_put(env);
         json_object_put(body);
 }
@@ -168,6 +193,7 @@ int main(void)
             cmocka_unit_test(test_envelope_of_a_modern_event_uses_closes_id_and_date),
             cmocka_unit_test(test_envelope_of_a_legacy_delete_takes_now_as_time),
             cmocka_unit_test(test_envelope_headers_carry_ce_attributes),
+            cmocka_unit_test(test_envelope_escapes_what_json_strings_may_not_hold),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

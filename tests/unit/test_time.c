@@ -63,6 +63,18 @@ static void test_time_knows_leap_years_and_the_ends_of_time(void **state)
         assert_int_equal(cb_time_parse("0000-01-01T00:00:00Z", &us), 0);
         assert_int_equal(cb_time_format_compact(us, out, 21), 0);
         assert_string_equal(out, "00000101000000000000");
+        assert_int_equal(cb_time_format_compact(us, out, 20), -1);
+        assert_int_equal(cb_time_format_ms(us, out, 24), -1);
+        assert_int_equal(cb_time_parse("2019-01-15T12:48:23.395001", &us), 0);
+        assert_int_equal(cb_time_format_us(us, out, 28), 0);
+        assert_string_equal(out, "2019-01-15T12:48:23.395001Z");
+        assert_int_equal(cb_time_format_close(us, out, 27), 0);
+        assert_string_equal(out, "2019-01-15T12:48:23.395001");
+        assert_int_equal(cb_time_format_close(us, out, 26), -1);
+        /* before 1970 the fraction still counts forward from the second */
+        assert_int_equal(cb_time_parse("1969-12-31T23:59:59.250000Z", &us), 0);
+        assert_int_equal(cb_time_format_us(us, out, 28), 0);
+        assert_string_equal(out, "1969-12-31T23:59:59.250000Z");
 }
 
 static void test_time_rejects_what_is_not_a_date(void **state)
