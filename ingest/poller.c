@@ -264,6 +264,16 @@ static void schedule(ingest_poller_t *p)
         free(all);
 }
 
+/* Ends w's job, walked or not, and tells drain(). Call with p->lock held. */
+static void job_done(ingest_poller_t *p, ingest_poll_worker_t *w)
+{
+        w->s->busy = 0;
+        cb_instance_release(w->inst);
+        w->inst = NULL;
+        w->s = NULL;
+        pthread_cond_broadcast(&p->idle);
+}
+
 /* A worker: walks the instances the scheduler hands it, one at a time, until run drops. */
 static void *worker_main(void *arg)
 {
@@ -279,12 +289,12 @@ static void *worker_main(void *arg)
                 pthread_mutex_unlock(&p->lock);
                 ingest_poll_walk(p, w->curl, w->inst, w->s);
                 pthread_mutex_lock(&p->lock);
-                w->s->busy = 0;
-                cb_instance_release(w->inst);
-                w->inst = NULL;
-                w->s = NULL;
-                pthread_cond_broadcast(&p->idle);
+                job_done(p, w);
         }
+        /* A job handed out just as run dropped is given back unwalked (the instance's next
+           owner polls it): kept, it would make drain() wait for ever, and shutdown with it. */
+        if (w->inst)
+                job_done(p, w);
         pthread_mutex_unlock(&p->lock);
         return NULL;
 }
