@@ -84,13 +84,6 @@ static int check_value(const cb_option_t *opt, const char *value, char *errstr, 
                                  opt->secret ? "***" : value, opt->min, opt->max);
                         return -1;
                 }
-        } else if (opt->type == CB_OPT_BOOL) {
-                if (strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "1") &&
-                    strcmp(value, "0")) {
-                        snprintf(errstr, errstr_size, "--%s: \"%s\" is not true or false",
-                                 opt->name, value);
-                        return -1;
-                }
         }
         return 0;
 }
@@ -294,25 +287,8 @@ long cb_config_int(const cb_config_t *cfg, const char *name)
         return v ? strtol(v, NULL, 10) : 0;
 }
 
-int cb_config_bool(const cb_config_t *cfg, const char *name)
-{
-        const char *v = cb_config_str(cfg, name);
-
-        return v && (!strcmp(v, "true") || !strcmp(v, "1"));
-}
-
 const cb_kafka_prop_t *cb_config_kafka_props(const cb_config_t *cfg, size_t *count)
 {
         *count = cfg->nprops;
         return cfg->props;
-}
-
-const char *cb_config_kafka_prop(const cb_config_t *cfg, const char *key)
-{
-        size_t i;
-
-        for (i = 0; i < cfg->nprops; i++)
-                if (!strcmp(cfg->props[i].key, key))
-                        return cfg->props[i].value;
-        return NULL;
 }

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-typedef enum { CB_OPT_STR = 0, CB_OPT_INT, CB_OPT_BOOL } cb_opt_type_t;
+typedef enum { CB_OPT_STR = 0, CB_OPT_INT } cb_opt_type_t;
 
 typedef struct cb_option {
         const char *name;   /* flag name without "--" */
@@ -49,13 +49,9 @@ int cb_config_parse(cb_config_t *cfg, int argc, char **argv, char **envp, FILE *
 const char *cb_config_str(const cb_config_t *cfg, const char *name);
 /* The value of a CB_OPT_INT option, already range-checked by cb_config_parse. */
 long cb_config_int(const cb_config_t *cfg, const char *name);
-/* The value of a CB_OPT_BOOL option. */
-int cb_config_bool(const cb_config_t *cfg, const char *name);
 
 /* The librdkafka properties given by the user, in the order given (env first, then flags).
  * The array is owned by cfg. */
 const cb_kafka_prop_t *cb_config_kafka_props(const cb_config_t *cfg, size_t *count);
-/* The value of librdkafka property key as given by the user, or NULL. Owned by cfg. */
-const char *cb_config_kafka_prop(const cb_config_t *cfg, const char *key);
 
 #endif

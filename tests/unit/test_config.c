@@ -12,7 +12,7 @@ static const cb_option_t opts[] = {
     {"http-port", CB_OPT_INT, "8080", 1, 65535, 0, "port"},
     {"name", CB_OPT_STR, "x", 0, 0, 0, "a name"},
     {"secret-key", CB_OPT_STR, NULL, 0, 0, 1, "a secret"},
-    {"flag", CB_OPT_BOOL, "false", 0, 0, 0, "a flag"},
+    {"retries", CB_OPT_INT, "3", 0, 10, 0, "tries"},
 };
 
 static cb_config_t *parse(char **argv, int argc, char **envp, int expect)
@@ -36,7 +36,7 @@ static void test_config_defaults_apply_when_nothing_is_set(void **state)
         assert_int_equal(cb_config_int(cfg, "http-port"), 8080);
         assert_string_equal(cb_config_str(cfg, "name"), "x");
         assert_null(cb_config_str(cfg, "secret-key"));
-        assert_false(cb_config_bool(cfg, "flag"));
+        assert_int_equal(cb_config_int(cfg, "retries"), 3);
         cb_config_destroy(cfg);
 }
 
@@ -44,14 +44,27 @@ static void test_config_flag_wins_over_environment(void **state)
 {
         char *argv[] = {"t", "--http-port", "9000", "--name=flag"};
         char *envp[] = {"CLOSEBRIDGE_HTTP_PORT=7000", "CLOSEBRIDGE_NAME=env",
-                        "CLOSEBRIDGE_FLAG=true", NULL};
+                        "CLOSEBRIDGE_RETRIES=7", NULL};
         cb_config_t *cfg = parse(argv, 4, envp, 0);
 
         (void)state;
         assert_int_equal(cb_config_int(cfg, "http-port"), 9000);
         assert_string_equal(cb_config_str(cfg, "name"), "flag");
-        assert_true(cb_config_bool(cfg, "flag"));
+        assert_int_equal(cb_config_int(cfg, "retries"), 7); /* no flag: the environment's */
         cb_config_destroy(cfg);
+}
+
+/* The value of librdkafka property key as configured, or NULL. */
+static const char *kafka_prop(const cb_config_t *cfg, const char *key)
+{
+        const cb_kafka_prop_t *props;
+        size_t n, i;
+
+        props = cb_config_kafka_props(cfg, &n);
+        for (i = 0; i < n; i++)
+                if (!strcmp(props[i].key, key))
+                        return props[i].value;
+        return NULL;
 }
 
 static void test_config_passes_kafka_properties_through(void **state)
@@ -62,9 +75,9 @@ static void test_config_passes_kafka_properties_through(void **state)
         size_t n;
 
         (void)state;
-        assert_string_equal(cb_config_kafka_prop(cfg, "bootstrap.servers"), "h:9092");
-        assert_string_equal(cb_config_kafka_prop(cfg, "sasl.mechanism"), "SCRAM-SHA-512");
-        assert_string_equal(cb_config_kafka_prop(cfg, "linger.ms"), "5");
+        assert_string_equal(kafka_prop(cfg, "bootstrap.servers"), "h:9092");
+        assert_string_equal(kafka_prop(cfg, "sasl.mechanism"), "SCRAM-SHA-512");
+        assert_string_equal(kafka_prop(cfg, "linger.ms"), "5");
         cb_config_kafka_props(cfg, &n);
         assert_int_equal(n, 3);
         cb_config_destroy(cfg);
@@ -75,7 +88,7 @@ static void test_config_rejects_bad_values_naming_the_setting(void **state)
         char *argv1[] = {"t", "--http-port", "70000"};
         char *argv2[] = {"t", "--no-such", "1"};
         char *argv3[] = {"t", "--kafka", "novalue"};
-        char *envp_bad[] = {"CLOSEBRIDGE_FLAG=maybe", NULL};
+        char *envp_bad[] = {"CLOSEBRIDGE_RETRIES=maybe", NULL};
         char *argv0[] = {"t"};
         char *envp[] = {NULL};
         cb_config_t *cfg = cb_config_new("t", "1", opts, 4);
@@ -89,7 +102,7 @@ static void test_config_rejects_bad_values_naming_the_setting(void **state)
         assert_int_equal(cb_config_parse(cfg, 3, argv3, envp, stdout, err, sizeof(err)), -1);
         assert_non_null(strstr(err, "--kafka"));
         assert_int_equal(cb_config_parse(cfg, 1, argv0, envp_bad, stdout, err, sizeof(err)), -1);
-        assert_non_null(strstr(err, "CLOSEBRIDGE_FLAG"));
+        assert_non_null(strstr(err, "CLOSEBRIDGE_RETRIES"));
         cb_config_destroy(cfg);
 }
 
