@@ -138,7 +138,7 @@ int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_clos
         const char *strings[] = {instance_id,     ev->model,        ev->action,
                                  ev->object_id,   origin,           ev->event_type,
                                  ev->object_type, ev->merge_source, ev->merge_destination};
-        const char *src, *typ, *subj, *inst, *orig, *raw;
+        const char *hid, *htime, *src, *typ, *subj, *inst, *orig, *raw;
         size_t i, text = 0, raw_len, size;
         out_t o;
 
@@ -149,10 +149,10 @@ int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_clos
                 return -1;
         for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
                 text += strings[i] ? strlen(strings[i]) : 0;
-        /* Room to spare: the header values hold each string at most twice, plus 64 bytes of
-           their own; the JSON holds them, id and time twice escaped (at most 6 bytes each),
-           the constants and field names (under 512 bytes), and raw. */
-        size = 2 * text + 64 +
+        /* Room to spare: the header values hold id, time and each string at most twice, plus 64
+           bytes of their own; the JSON holds them, id and time twice escaped (at most 6 bytes
+           each), the constants and field names (under 512 bytes), and raw. */
+        size = 2 * text + sizeof(env->id) + sizeof(env->time) + 64 +
                CB_JSON_ESCAPED_MAX(2 * text + sizeof(env->id) + 2 * sizeof(env->time) + 64) + 512 +
                raw_len;
         env->buf = malloc(size);
@@ -161,6 +161,9 @@ int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_clos
         o.p = env->buf;
         o.end = env->buf + size;
 
+        /* header values only point into buf (or are static): env may be moved */
+        hid = put_joined(&o, (const char *[]){env->id, NULL});
+        htime = put_joined(&o, (const char *[]){env->time, NULL});
         src = put_joined(&o, source);
         typ = put_joined(&o, type);
         subj = put_joined(&o, subject);
@@ -198,11 +201,11 @@ int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_clos
                 const cb_envelope_header_t hdrs[] = {
                     {"content-type", CB_ENVELOPE_CONTENT_TYPE},
                     {"ce_specversion", "1.0"},
-                    {"ce_id", env->id},
+                    {"ce_id", hid},
                     {"ce_source", src},
                     {"ce_type", typ},
                     {"ce_subject", subj},
-                    {"ce_time", env->time},
+                    {"ce_time", htime},
                     {"ce_instanceid", inst},
                     {"ce_elementkey", "closeio"},
                     {"ce_origin", orig},

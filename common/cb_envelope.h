@@ -30,7 +30,9 @@ typedef struct cb_envelope_header {
 /* An envelope ready for Kafka: the CloudEvent as JSON text, and its headers (content-type plus
  * a ce_<attribute> header for every top-level string attribute except datacontenttype, so
  * consumers can route without parsing). Written directly, without a json-c tree: it is built
- * for every event ingest takes. */
+ * for every event ingest takes. Its pointers lead into buf or to static strings, never into the
+ * struct itself, so it may be moved: copied by value, with one copy passed to
+ * cb_envelope_fini. */
 typedef struct cb_envelope {
         char id[CB_ENVELOPE_ID_MAX];
         char time[32];    /* RFC 3339 UTC with milliseconds */
