@@ -18,10 +18,15 @@ die() { echo "kafka.sh: $*" >&2; exit 1; }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# A port nothing listens on, below the kernel's ephemeral range: a port inside that range can
+# become the local end of some outgoing connection between this check and the broker's bind
+# ("Address already in use"), which port_free cannot see.
 pick_port() {
-        local p
+        local p lo=10000 hi=32768
+        read -r hi _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+        ((hi > lo + 1000)) || hi=32768
         for _ in $(seq 200); do
-                p=$((20000 + RANDOM % 30000))
+                p=$((lo + RANDOM % (hi - lo)))
                 if port_free "$p"; then echo "$p"; return 0; fi
         done
         die "no free port found"
