@@ -248,19 +248,28 @@ class Bridge:
 
 
 @contextlib.contextmanager
-def bridged(instances_of, kafka_dir=None):
-    """A Receiver and a Bridge holding the instances instances_of(receiver.url) returns, as
-    (bridge, receiver); on the way out the processes are stopped (their logs printed when the
-    block failed) and the receiver closed."""
-    receiver = Receiver()
-    bridge = Bridge(instances_of(receiver.url), kafka_dir=kafka_dir)
+def bridged_with(servers, instances_of, kafka_dir=None):
+    """A Bridge holding the instances instances_of(*servers) returns, as (bridge, *servers);
+    servers are what the instances point at (Receivers, a FakeClose: anything with close()).
+    On the way out the processes are stopped (their logs printed when the block failed) and
+    every server closed, also when making the Bridge failed."""
+    bridge = None
     failed = True
     try:
-        yield bridge, receiver
+        bridge = Bridge(instances_of(*servers), kafka_dir=kafka_dir)
+        yield (bridge, *servers)
         failed = False
     finally:
-        bridge.close(failed)
-        receiver.close()
+        if bridge:
+            bridge.close(failed)
+        for server in servers:
+            server.close()
+
+
+def bridged(instances_of, kafka_dir=None):
+    """A Receiver and a Bridge holding the instances instances_of(receiver.url) returns, as
+    (bridge, receiver), inside bridged_with."""
+    return bridged_with([Receiver()], lambda receiver: instances_of(receiver.url), kafka_dir)
 
 
 def with_bridge(instances_of, kafka_dir=None):

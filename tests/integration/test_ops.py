@@ -1,6 +1,7 @@
 """Operations: /metrics parsed by an independent Prometheus parser with counters that move,
 /readyz following Kafka's reachability, and SIGTERM under load for both processes. Uses a broker
 of its own for the readiness test, which stops it."""
+import contextlib
 import json
 import os
 import subprocess
@@ -8,8 +9,8 @@ import threading
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from harness import (BUILD, SOURCE, Bridge, Receiver, b64id, bridged, bootstrap, fixture, instance,
-                     kcat_read, request, run, wait_for)
+from harness import (BUILD, SOURCE, b64id, bridged, bootstrap, fixture, instance, kcat_read,
+                     request, run, wait_for)
 
 JSON = {"Content-Type": "application/json"}
 
@@ -82,13 +83,20 @@ def readyz(service):
         return None
 
 
+@contextlib.contextmanager
+def stopping_kafka():
+    """Stops this module's own broker on the way out."""
+    try:
+        yield
+    finally:
+        kafka("stop")
+
+
 def test_readyz_follows_kafka():
     subprocess.run(["rm", "-rf", KAFKA_DIR], check=True)
     kafka("start")
-    receiver = Receiver()
-    bridge = Bridge([instance(6, receiver.url)], kafka_dir=KAFKA_DIR)
-    failed = True
-    try:
+    with stopping_kafka(), \
+            bridged(lambda url: [instance(6, url)], kafka_dir=KAFKA_DIR) as (bridge, _):
         kafka("stop")
         # started without a broker: alive, not ready, and says why
         publish = bridge.publish()
@@ -106,11 +114,6 @@ def test_readyz_follows_kafka():
         wait_for("both ready again", lambda: readyz(ingest) == 200 and readyz(publish) == 200,
                  timeout=60)
         assert ingest.stop() == 0 and publish.stop() == 0
-        failed = False
-    finally:
-        bridge.close(failed)
-        receiver.close()
-        kafka("stop")
 
 
 def test_sigterm_under_load_loses_nothing_and_delivers_nothing_twice():

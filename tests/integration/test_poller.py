@@ -7,8 +7,8 @@ import signal
 import time
 
 from fake_close import FakeClose, close_date
-from harness import (Bridge, b64id, bootstrap, fixture, instance, kcat_read, request, run,
-                     wait_for)
+from harness import (b64id, bridged_with, bootstrap, fixture, instance, kcat_read, request,
+                     run, wait_for)
 
 SINCE = "2019-01-01T00:00:00Z"  # event.poller.since: publish from here, not only from now
 POLL = ["--poll-overlap-s", "3"]
@@ -43,15 +43,9 @@ def ids_on_topic(bridge, origin="polling"):
 def scenario(make_instances, *ingest_args):
     def wrap(test):
         def wrapped():
-            fake = FakeClose(["K1", "K2"])
-            bridge = Bridge(make_instances(fake.base))
-            failed = True
-            try:
+            with bridged_with([FakeClose(["K1", "K2"])],
+                              lambda fake: make_instances(fake.base)) as (bridge, fake):
                 test(bridge, fake, *ingest_args)
-                failed = False
-            finally:
-                bridge.close(failed)
-                fake.close()
         wrapped.__name__ = test.__name__
         return wrapped
     return wrap

@@ -14,8 +14,8 @@ import threading
 
 from cloudevents.v1.http import from_http
 
-from harness import (Bridge, Receiver, b64id, bridged, bootstrap, fixture, instance, kcat_read, request,
-                     run, verify_standard_webhooks, wait_for)
+from harness import (Receiver, b64id, bridged, bridged_with, bootstrap, fixture, instance,
+                     kcat_read, request, run, verify_standard_webhooks, wait_for)
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 ELEMENTS_KEY = "abcd1234efgh5678"
@@ -250,12 +250,11 @@ def test_one_objects_events_arrive_in_order(bridge, receiver, ingest, publish):
 
 
 def test_the_ssrf_guard_refuses_loopback_and_redirects_are_not_followed():
-    receiver = Receiver()
-    target = Receiver()
-    bridge = Bridge([instance(1, receiver.url), instance(2, target.url.replace(
-        "/callback", "/redirect"))])
-    failed = True
-    try:
+    def instances(receiver, target):
+        return [instance(1, receiver.url),
+                instance(2, target.url.replace("/callback", "/redirect"))]
+
+    with bridged_with([Receiver(), Receiver()], instances) as (bridge, receiver, target):
         ingest = bridge.ingest().ready()
         # no allow-list: 127.0.0.1 is not public
         guarded = bridge.publish("--allow-private-targets", "", "--retry-schedule", "1s").ready()
@@ -274,11 +273,6 @@ def test_the_ssrf_guard_refuses_loopback_and_redirects_are_not_followed():
         assert len(target.attempts(moved)) == 2
         assert receiver.attempts(moved) == [], "the redirect was not followed"
         assert publish.stop() == 0
-        failed = False
-    finally:
-        bridge.close(failed)
-        receiver.close()
-        target.close()
 
 
 if __name__ == "__main__":
