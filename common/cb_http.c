@@ -166,10 +166,15 @@ static enum MHD_Result queue(cb_http_req_t *req)
                  req->route ? req->route : "other", req->status);
         cb_metrics_add(requests_family(), labels, 1);
 
-        resp =
-            MHD_create_response_from_buffer(req->resp_len, req->resp_body, MHD_RESPMEM_MUST_COPY);
+        /* MHD takes the body over rather than copying it */
+        if (req->resp_body)
+                resp = MHD_create_response_from_buffer_with_free_callback(req->resp_len,
+                                                                          req->resp_body, free);
+        else
+                resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
         if (!resp)
                 return MHD_NO;
+        req->resp_body = NULL;
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->resp_type);
         if (req->extra_name && req->extra_value)
                 MHD_add_response_header(resp, req->extra_name, req->extra_value);
