@@ -17,19 +17,8 @@ need_tools() {
         done
 }
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-pick_port() {
-        local p
-        for _ in $(seq 200); do
-                p=$((20000 + RANDOM % 30000))
-                if port_free "$p"; then
-                        echo "$p"
-                        return 0
-                fi
-        done
-        die "no free port found"
-}
+# shellcheck source=deploy/ports.sh
+. "$top/deploy/ports.sh"
 
 # Sends SIGTERM to pid, waits up to $2 seconds for it to exit, then SIGKILL.
 stop_pid() {

@@ -16,21 +16,8 @@ libs=$here/target/kafka-libs
 
 die() { echo "kafka.sh: $*" >&2; exit 1; }
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# A port nothing listens on, below the kernel's ephemeral range: a port inside that range can
-# become the local end of some outgoing connection between this check and the broker's bind
-# ("Address already in use"), which port_free cannot see.
-pick_port() {
-        local p lo=10000 hi=32768
-        read -r hi _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
-        ((hi > lo + 1000)) || hi=32768
-        for _ in $(seq 200); do
-                p=$((lo + RANDOM % (hi - lo)))
-                if port_free "$p"; then echo "$p"; return 0; fi
-        done
-        die "no free port found"
-}
+# shellcheck source=deploy/ports.sh
+. "$here/../ports.sh"
 
 fetch() {
         if [ ! -f "$libs/kafka_2.13-4.1.1.jar" ]; then
@@ -48,9 +35,9 @@ start() {
         running "$dir" && die "a broker already runs from $dir (pid $(cat "$dir/kafka.pid"))"
         if [ ! -f "$dir/ports" ]; then
                 local port cport
-                port=$(pick_port)
-                cport=$(pick_port)
-                [ "$port" != "$cport" ] || cport=$(pick_port)
+                port=$(pick_port) || die "no free port found"
+                cport=$(pick_port) || die "no free port found"
+                [ "$port" != "$cport" ] || cport=$(pick_port) || die "no free port found"
                 echo "$port $cport" >"$dir/ports"
         fi
         read -r port cport <"$dir/ports"
