@@ -138,32 +138,32 @@ int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_clos
         const char *strings[] = {instance_id,     ev->model,        ev->action,
                                  ev->object_id,   origin,           ev->event_type,
                                  ev->object_type, ev->merge_source, ev->merge_destination};
-        const char *hid, *htime, *src, *typ, *subj, *inst, *orig, *raw;
+        char id[CB_ENVELOPE_ID_MAX], time_s[32];
+        const char *htime, *src, *typ, *subj, *inst, *orig, *raw;
         size_t i, text = 0, raw_len, size;
         out_t o;
 
         memset(env, 0, sizeof(*env));
         raw = raw_text(ev, &raw_len);
-        if (!raw || cb_envelope_id(instance_id, ev, env->id, sizeof(env->id)) ||
-            cb_time_format_ms(ev->date_us ? ev->date_us : now_us, env->time, sizeof(env->time)))
+        if (!raw || cb_envelope_id(instance_id, ev, id, sizeof(id)) ||
+            cb_time_format_ms(ev->date_us ? ev->date_us : now_us, time_s, sizeof(time_s)))
                 return -1;
         for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
                 text += strings[i] ? strlen(strings[i]) : 0;
         /* Room to spare: the header values hold id, time and each string at most twice, plus 64
            bytes of their own; the JSON holds them, id and time twice escaped (at most 6 bytes
            each), the constants and field names (under 512 bytes), and raw. */
-        size = 2 * text + sizeof(env->id) + sizeof(env->time) + 64 +
-               CB_JSON_ESCAPED_MAX(2 * text + sizeof(env->id) + 2 * sizeof(env->time) + 64) + 512 +
-               raw_len;
+        size = 2 * text + sizeof(id) + sizeof(time_s) + 64 +
+               CB_JSON_ESCAPED_MAX(2 * text + sizeof(id) + 2 * sizeof(time_s) + 64) + 512 + raw_len;
         env->buf = malloc(size);
         if (!env->buf)
                 return -1;
         o.p = env->buf;
         o.end = env->buf + size;
 
-        /* header values only point into buf (or are static): env may be moved */
-        hid = put_joined(&o, (const char *[]){env->id, NULL});
-        htime = put_joined(&o, (const char *[]){env->time, NULL});
+        /* every value points into buf (or is static): env may be moved */
+        env->id = put_joined(&o, (const char *[]){id, NULL});
+        htime = put_joined(&o, (const char *[]){time_s, NULL});
         src = put_joined(&o, source);
         typ = put_joined(&o, type);
         subj = put_joined(&o, subject);
@@ -177,7 +177,7 @@ int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_clos
         put_field(&o, "source", src, 0);
         put_field(&o, "type", typ, 0);
         put_field(&o, "subject", subj, 0);
-        put_field(&o, "time", env->time, 0);
+        put_field(&o, "time", htime, 0);
         put_field(&o, "datacontenttype", "application/json", 0);
         put_field(&o, "instanceid", inst, 0);
         put_field(&o, "elementkey", "closeio", 0);
@@ -186,7 +186,7 @@ int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_clos
         put_field(&o, "eventType", ev->event_type, 1);
         put_field(&o, "objectType", ev->object_type, 0);
         put_field(&o, "objectId", ev->object_id, 0);
-        put_field(&o, "date", env->time, 0);
+        put_field(&o, "date", htime, 0);
         if (ev->merge_source)
                 put_field(&o, "mergeSourceId", ev->merge_source, 0);
         if (ev->merge_destination)
@@ -201,7 +201,7 @@ int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_clos
                 const cb_envelope_header_t hdrs[] = {
                     {"content-type", CB_ENVELOPE_CONTENT_TYPE},
                     {"ce_specversion", "1.0"},
-                    {"ce_id", hid},
+                    {"ce_id", env->id},
                     {"ce_source", src},
                     {"ce_type", typ},
                     {"ce_subject", subj},

@@ -34,8 +34,7 @@ typedef struct cb_envelope_header {
  * struct itself, so it may be moved: copied by value, with one copy passed to
  * cb_envelope_fini. */
 typedef struct cb_envelope {
-        char id[CB_ENVELOPE_ID_MAX];
-        char time[32];    /* RFC 3339 UTC with milliseconds */
+        const char *id;   /* the envelope id, in buf */
         const char *json; /* the CloudEvent (NUL-terminated), in buf */
         size_t json_len;
         size_t nheaders;
