@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cb_json.h"
 #include "cb_time.h"
 
 /* Longest model, action or Close event id accepted (Close's are a few dozen characters). */
@@ -11,17 +12,30 @@
 /* Longest object id accepted. */
 #define ID_MAX_LEN 256
 
+/* The member key of obj, or NULL when obj is not an object or has none. Of duplicate members
+ * the last, as json-c (which publish and many consumers read payloads with) takes it. */
+static yyjson_val *member(yyjson_val *obj, const char *key)
+{
+        yyjson_val *k, *found = NULL;
+        size_t len = strlen(key);
+        yyjson_obj_iter it;
+
+        if (!yyjson_obj_iter_init(obj, &it))
+                return NULL;
+        while ((k = yyjson_obj_iter_next(&it)))
+                if (yyjson_equals_strn(k, key, len))
+                        found = yyjson_obj_iter_get_val(k);
+        return found;
+}
+
 /* The string member key of obj, or NULL when absent, not a string, or holding a NUL (which
  * would cut it short, so that two different ids read as one). */
-static const char *get_str(json_object *obj, const char *key)
+static const char *get_str(yyjson_val *obj, const char *key)
 {
-        json_object *v;
-        const char *s;
+        yyjson_val *v = member(obj, key);
+        const char *s = yyjson_get_str(v);
 
-        if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
-                return NULL;
-        s = json_object_get_string(v);
-        return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
+        return s && strlen(s) == yyjson_get_len(v) ? s : NULL;
 }
 
 /* 1 when s is set, not empty and at most max bytes. */
@@ -30,7 +44,7 @@ static int sized(const char *s, size_t max)
         return s && *s && strlen(s) <= max;
 }
 
-static int64_t get_date(json_object *obj, const char *key)
+static int64_t get_date(yyjson_val *obj, const char *key)
 {
         int64_t us;
         const char *s = get_str(obj, key);
@@ -70,7 +84,7 @@ static const char *event_type_of(const char *action)
         return "UNKNOWN";
 }
 
-static int parse_legacy(json_object *body, cb_close_event_t *ev, char *errstr, size_t errstr_size)
+static int parse_legacy(yyjson_val *body, cb_close_event_t *ev, char *errstr, size_t errstr_size)
 {
         static const struct {
                 const char *verb, *action;
@@ -78,7 +92,7 @@ static int parse_legacy(json_object *body, cb_close_event_t *ev, char *errstr, s
                      {"update", "updated"},
                      {"delete", "deleted"},
                      {"merge", "merged"}};
-        json_object *data;
+        yyjson_val *data;
         const char *event;
         size_t i;
 
@@ -91,8 +105,8 @@ static int parse_legacy(json_object *body, cb_close_event_t *ev, char *errstr, s
                          NAME_MAX_LEN);
                 return -1;
         }
-        if (!json_object_object_get_ex(body, "data", &data) ||
-            !json_object_is_type(data, json_type_object)) {
+        data = member(body, "data");
+        if (!yyjson_is_obj(data)) {
                 snprintf(errstr, errstr_size, "legacy payload needs an object \"data\"");
                 return -1;
         }
@@ -127,12 +141,10 @@ static int parse_legacy(json_object *body, cb_close_event_t *ev, char *errstr, s
         return 0;
 }
 
-static int parse_modern(json_object *body, json_object *event, cb_close_event_t *ev, char *errstr,
-                        size_t errstr_size)
+static int parse_modern(yyjson_val *event, cb_close_event_t *ev, char *errstr, size_t errstr_size)
 {
-        json_object *meta;
+        yyjson_val *meta = member(event, "meta");
 
-        (void)body;
         ev->close_id = get_str(event, "id");
         ev->model = get_str(event, "object_type");
         ev->action = get_str(event, "action");
@@ -155,8 +167,7 @@ static int parse_modern(json_object *body, json_object *event, cb_close_event_t 
         ev->date_us = get_date(event, "date_updated");
         if (!ev->date_us)
                 ev->date_us = get_date(event, "date_created");
-        if (json_object_object_get_ex(event, "meta", &meta) &&
-            json_object_is_type(meta, json_type_object)) {
+        if (yyjson_is_obj(meta)) {
                 ev->merge_source = get_str(meta, "merge_source_lead_id");
                 ev->merge_destination = get_str(meta, "merge_destination_lead_id");
                 /* ids that could not key an event are no merge ids */
@@ -171,26 +182,50 @@ static int parse_modern(json_object *body, json_object *event, cb_close_event_t 
         return 0;
 }
 
-int cb_close_parse_webhook(json_object *body, cb_close_event_t *ev, char *errstr,
-                           size_t errstr_size)
+/* Reads the form of body (parsed, borrowed) into ev. Returns 0, or -1 with errstr. */
+static int parse_form(yyjson_val *body, cb_close_event_t *ev, char *errstr, size_t errstr_size)
 {
-        json_object *event;
+        yyjson_val *event;
 
-        memset(ev, 0, sizeof(*ev));
-        if (!json_object_is_type(body, json_type_object)) {
+        if (!yyjson_is_obj(body)) {
                 snprintf(errstr, errstr_size, "payload must be a JSON object");
                 return -1;
         }
-        ev->raw = body;
-        if (json_object_object_get_ex(body, "event", &event) &&
-            json_object_is_type(event, json_type_object))
-                return parse_modern(body, event, ev, errstr, errstr_size);
-        if (json_object_object_get_ex(body, "model", NULL))
+        event = member(body, "event");
+        if (yyjson_is_obj(event))
+                return parse_modern(event, ev, errstr, errstr_size);
+        if (member(body, "model"))
                 return parse_legacy(body, ev, errstr, errstr_size);
         snprintf(errstr, errstr_size,
                  "unknown payload shape: expected {\"model\",\"event\",\"data\"} or "
                  "{\"subscription_id\",\"event\":{...}}");
         return -1;
+}
+
+int cb_close_parse_webhook(const char *buf, size_t len, cb_close_event_t *ev, char *errstr,
+                           size_t errstr_size)
+{
+        yyjson_doc *doc = cb_json_read(buf, len, CB_JSON_PAYLOAD_DEPTH, errstr, errstr_size);
+
+        memset(ev, 0, sizeof(*ev));
+        if (!doc)
+                return -1;
+        if (parse_form(yyjson_doc_get_root(doc), ev, errstr, errstr_size)) {
+                yyjson_doc_free(doc);
+                memset(ev, 0, sizeof(*ev));
+                return -1;
+        }
+        ev->doc = doc;
+        ev->raw_text = buf;
+        ev->raw_len = len;
+        return 0;
+}
+
+void cb_close_event_fini(cb_close_event_t *ev)
+{
+        yyjson_doc_free(ev->doc);
+        free(ev->buf);
+        memset(ev, 0, sizeof(*ev));
 }
 
 const char *cb_close_model_of(const char *resource)
@@ -215,80 +250,123 @@ void cb_close_events_free(cb_close_event_t *events, size_t n)
         if (!events)
                 return;
         for (i = 0; i < n; i++)
-                json_object_put(events[i].raw);
+                cb_close_event_fini(&events[i]);
         free(events);
 }
 
-/* The raw of one polled object: {"objectType": type, type: [obj]}. Returns a new object. */
-static json_object *polling_raw(const char *type, json_object *obj)
+/* Gives ev its own copy of the polled object obj, of resource type: a buf holding raw_text,
+ * {"objectType":type,type:[obj]}, then type and the object's id, which ev's strings point to.
+ * Returns 0, or -1 when out of memory. */
+static int polling_own(cb_close_event_t *ev, const char *type, yyjson_val *obj)
 {
-        json_object *raw = json_object_new_object(), *list = json_object_new_array();
+        size_t type_len = strlen(type), id_len = strlen(ev->object_id), obj_len, esc, n;
+        char *obj_text = yyjson_val_write(obj, YYJSON_WRITE_NOFLAG, &obj_len);
+        char *p;
 
-        if (!raw || !list ||
-            json_object_object_add(raw, "objectType", json_object_new_string(type)) ||
-            json_object_array_add(list, json_object_get(obj))) {
-                json_object_put(raw);
-                json_object_put(list);
-                return NULL;
+        esc = CB_JSON_ESCAPED_MAX(type_len);
+        ev->buf = obj_text ? malloc(32 + 2 * esc + obj_len + type_len + id_len) : NULL;
+        if (!ev->buf) {
+                free(obj_text);
+                return -1;
         }
-        json_object_object_add(raw, type, list);
-        return raw;
+        p = ev->buf;
+        memcpy(p, "{\"objectType\":\"", 15);
+        p += 15;
+        n = cb_json_escape(p, esc + 1, type);
+        memcpy(p + n, "\",\"", 3);
+        memcpy(p + n + 3, p, n); /* the same escaped name again, as the key */
+        p += 2 * n + 3;
+        memcpy(p, "\":[", 3);
+        memcpy(p + 3, obj_text, obj_len);
+        p += 3 + obj_len;
+        memcpy(p, "]}", 3);
+        ev->raw_text = ev->buf;
+        ev->raw_len = (size_t)(p + 2 - ev->buf);
+        p += 3;
+        free(obj_text);
+        ev->object_id = memcpy(p, ev->object_id, id_len + 1);
+        ev->model = cb_close_model_of(memcpy(p + id_len + 1, type, type_len + 1));
+        ev->object_type = cb_close_object_type(ev->model);
+        return 0;
 }
 
-int cb_close_parse_polling(json_object *body, cb_close_event_t **events, size_t *n, char *errstr,
-                           size_t errstr_size)
+/* 1 when claimed, a body's "instance_id" (absent, a string or an integer), names instance_id. */
+static int same_instance(yyjson_val *claimed, const char *instance_id)
 {
-        json_object *objects, *obj;
+        char num[24];
+
+        if (!claimed)
+                return 1;
+        if (yyjson_is_str(claimed))
+                return !strcmp(yyjson_get_str(claimed), instance_id);
+        if (yyjson_is_uint(claimed))
+                snprintf(num, sizeof(num), "%llu", (unsigned long long)yyjson_get_uint(claimed));
+        else if (yyjson_is_sint(claimed))
+                snprintf(num, sizeof(num), "%lld", (long long)yyjson_get_sint(claimed));
+        else
+                return 0;
+        return !strcmp(num, instance_id);
+}
+
+int cb_close_parse_polling(const char *buf, size_t len, const char *instance_id,
+                           cb_close_event_t **events, size_t *n, char *errstr, size_t errstr_size)
+{
+        yyjson_doc *doc = cb_json_read(buf, len, CB_JSON_PAYLOAD_DEPTH, errstr, errstr_size);
+        yyjson_val *body = yyjson_doc_get_root(doc), *objects, *obj;
         cb_close_event_t *evs = NULL, *ev;
         const char *type;
         int64_t created;
-        size_t i, count;
+        size_t i, count = 0;
 
         *events = NULL;
         *n = 0;
-        type = json_object_is_type(body, json_type_object) ? get_str(body, "objectType") : NULL;
+        if (!doc)
+                return -1;
+        if (yyjson_is_obj(body) && !same_instance(member(body, "instance_id"), instance_id)) {
+                snprintf(errstr, errstr_size, "instance_id differs from the URL's instance");
+                goto fail;
+        }
+        type = get_str(body, "objectType");
         if (!sized(type, NAME_MAX_LEN)) {
                 snprintf(errstr, errstr_size,
                          "polling results need {\"objectType\": NAME, NAME: [objects]}");
-                return -1;
+                goto fail;
         }
-        if (!json_object_object_get_ex(body, type, &objects) ||
-            !json_object_is_type(objects, json_type_array)) {
+        objects = member(body, type);
+        if (!yyjson_is_arr(objects)) {
                 snprintf(errstr, errstr_size, "polling results need an array \"%.64s\"", type);
-                return -1;
+                goto fail;
         }
-        count = json_object_array_length(objects);
+        count = yyjson_arr_size(objects);
         evs = calloc(count ? count : 1, sizeof(*evs));
         if (!evs) {
                 snprintf(errstr, errstr_size, "out of memory");
-                return -1;
+                goto fail;
         }
-        for (i = 0; i < count; i++) {
+        yyjson_arr_foreach(objects, i, count, obj)
+        {
                 ev = &evs[i];
-                obj = json_object_array_get_idx(objects, i);
-                ev->object_id =
-                    json_object_is_type(obj, json_type_object) ? get_str(obj, "id") : NULL;
+                ev->object_id = get_str(obj, "id");
                 if (!sized(ev->object_id, ID_MAX_LEN)) {
                         snprintf(errstr, errstr_size,
                                  "polling result %zu is not an object with a string \"id\"", i);
                         goto fail;
                 }
-                ev->model = cb_close_model_of(type);
-                ev->object_type = cb_close_object_type(ev->model);
                 ev->date_us = get_date(obj, "date_updated");
                 created = get_date(obj, "date_created");
                 ev->action = created && created == ev->date_us ? "created" : "updated";
                 ev->event_type = event_type_of(ev->action);
-                ev->raw = polling_raw(type, obj);
-                if (!ev->raw) {
+                if (polling_own(ev, type, obj)) {
                         snprintf(errstr, errstr_size, "out of memory");
                         goto fail;
                 }
         }
+        yyjson_doc_free(doc);
         *events = evs;
         *n = count;
         return 0;
 fail:
         cb_close_events_free(evs, count);
+        yyjson_doc_free(doc);
         return -1;
 }

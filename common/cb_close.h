@@ -8,10 +8,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <json-c/json.h>
 
-/* One Close event. Every pointer is borrowed from the parsed payload (raw) and lives as long
- * as it does. */
+/* One Close event. The strings are borrowed: from the body it was parsed from (raw_text), or
+ * from what the event holds itself (doc, buf), until cb_close_event_fini. */
 typedef struct cb_close_event {
         const char *model;             /* Close object type: "lead", "activity.note" */
         const char *action;            /* past tense: "created", "updated", "merged" */
@@ -22,26 +21,33 @@ typedef struct cb_close_event {
         const char *close_id;          /* Close's "ev_..." id (modern form), else NULL */
         const char *merge_source;      /* on merges: the lead merged away, else NULL */
         const char *merge_destination; /* on merges: the lead kept, else NULL */
-        json_object *raw;              /* the payload as received */
-        const char *raw_text;          /* optional: raw's bytes as received (valid JSON), */
-        size_t raw_len;                /* which the envelope then carries verbatim */
+        const char *raw_text;          /* the payload's JSON text, which the envelope carries */
+        size_t raw_len;                /* verbatim (white space around it aside) */
+        void *doc;                     /* owned: the parsed payload the strings point into */
+        char *buf;                     /* owned: raw_text and strings made for this event */
 } cb_close_event_t;
 
-/* Parses a webhook body (already parsed JSON, borrowed) into *ev.
- * Returns 0, or -1 when it is neither form or lacks a field the envelope needs, with a
- * message for the client in errstr. */
-int cb_close_parse_webhook(json_object *body, cb_close_event_t *ev, char *errstr,
+/* Parses a webhook body, buf[0..len) (not NUL-terminated), into *ev: strict JSON nested at
+ * most CB_JSON_PAYLOAD_DEPTH deep, in either form. raw_text is buf itself, which must outlive
+ * *ev. Returns 0 (then cb_close_event_fini(ev) frees what ev holds), or -1 when it is not
+ * JSON, is neither form, or lacks a field the envelope needs, with a message for the client in
+ * errstr (ev then holds nothing). */
+int cb_close_parse_webhook(const char *buf, size_t len, cb_close_event_t *ev, char *errstr,
                            size_t errstr_size);
 
-/* Parses a polling-results body pushed in Cloud Elements' shape,
+/* Frees what ev holds (not ev itself). A zeroed ev is a no-op. */
+void cb_close_event_fini(cb_close_event_t *ev);
+
+/* Parses a polling-results body pushed in Cloud Elements' shape, buf[0..len),
  * {"instance_id": N, "objectType": "accounts", "accounts": [ {Close object}, ... ]}, into one
- * event per object. Cloud Elements' rules decide the eventType: CREATED when the object's
- * date_created equals its date_updated, else UPDATED. Each event's raw is a new object
- * {"objectType": X, X: [that object]} the event owns.
+ * event per object. instance_id, when the body has one, must be instance_id (string or number).
+ * Cloud Elements' rules decide the eventType: CREATED when the object's date_created equals its
+ * date_updated, else UPDATED. Each event's raw_text is {"objectType": X, X: [that object]}, and
+ * each event owns all its strings (buf may go once this returns).
  * Writes a new array of *n events to *events (free with cb_close_events_free), or returns -1 with
- * a message for the client in errstr. Borrows body; the events borrow from it too. */
-int cb_close_parse_polling(json_object *body, cb_close_event_t **events, size_t *n, char *errstr,
-                           size_t errstr_size);
+ * a message for the client in errstr. */
+int cb_close_parse_polling(const char *buf, size_t len, const char *instance_id,
+                           cb_close_event_t **events, size_t *n, char *errstr, size_t errstr_size);
 
 /* Frees events made by cb_close_parse_polling. NULL is a no-op. */
 void cb_close_events_free(cb_close_event_t *events, size_t n);

@@ -105,19 +105,15 @@ static const char *put_joined(out_t *o, const char *const *parts)
         return start;
 }
 
-/* raw's text: ev->raw_text trimmed of white space, else json-c's (kept in ev->raw). */
+/* ev->raw_text trimmed of white space, or null when there is none. */
 static const char *raw_text(const cb_close_event_t *ev, size_t *len)
 {
         const char *text = ev->raw_text;
         size_t n = ev->raw_len;
 
         if (!text) {
-                if (!ev->raw) {
-                        *len = 4;
-                        return "null";
-                }
-                return json_object_to_json_string_length(
-                    ev->raw, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
+                *len = 4;
+                return "null";
         }
         while (n && strchr(" \t\r\n", text[0])) {
                 text++;

@@ -43,8 +43,8 @@ typedef struct cb_envelope {
 } cb_envelope_t;
 
 /* Builds the CloudEvent for ev into *env. origin is "webhook" or "polling"; now_us stands in for
- * the event time when the payload has none. data.raw is ev->raw_text when set, byte for byte
- * (leading and trailing white space aside), else json-c's writing of ev->raw (NULL: null).
+ * the event time when the payload has none. data.raw is ev->raw_text byte for byte (leading and
+ * trailing white space aside; null when it is NULL).
  * Borrows every argument only for the call. Returns 0, or -1 when out of memory or when ev's id
  * does not fit CB_ENVELOPE_ID_MAX (*env is then empty). Release with cb_envelope_fini. */
 int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_close_event_t *ev,

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <json-c/json.h>
+#include <yyjson.h>
 
 /* Nesting depth of whatever closebridge parses: envelopes, instances, Kafka records. */
 #define CB_JSON_MAX_DEPTH 32
@@ -11,9 +12,16 @@
  * (envelope -> data -> raw), and must still parse within CB_JSON_MAX_DEPTH. */
 #define CB_JSON_PAYLOAD_DEPTH (CB_JSON_MAX_DEPTH - 2)
 
-/* Parses buf[0..len) strictly as RFC 8259 JSON in UTF-8, nested at most depth deep: one value
- * and nothing after it but white space; no NaN, Infinity or numbers such as "1." or ".5",
- * which json-c would take and write back out as they came.
+/* Reads buf[0..len) (not NUL-terminated; left as it is) strictly as RFC 8259 JSON in UTF-8
+ * (RFC 3629: no overlong forms, no surrogates, escaped ones paired), nested at most depth levels
+ * deep (at most CB_JSON_MAX_DEPTH): one value and nothing after it but white space; no NaN,
+ * Infinity, numbers such as "1." or ".5", or numbers too large for a double.
+ * Returns a new yyjson document the caller frees with yyjson_doc_free (its strings are
+ * NUL-terminated copies, independent of buf), or NULL with errstr saying where it broke. */
+yyjson_doc *cb_json_read(const char *buf, size_t len, int depth, char *errstr, size_t errstr_size);
+
+/* The same JSON as cb_json_read accepts, as a json-c tree (for the code that edits or keeps
+ * what it parses: instances, configuration, envelopes in publish).
  * Returns a new object the caller owns (NULL is also returned for the literal null, with
  * errstr empty), or NULL with errstr saying where it broke. */
 json_object *cb_json_parse_depth(const char *buf, size_t len, int depth, char *errstr,

@@ -5,13 +5,11 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <json-c/json.h>
 
 #include "auth.h"
 #include "cb_base64.h"
 #include "cb_close.h"
 #include "cb_envelope.h"
-#include "cb_json.h"
 #include "cb_time.h"
 #include "signature.h"
 
@@ -63,26 +61,12 @@ fail:
         return NULL;
 }
 
-/* The request's body as JSON, or NULL after answering 400. Caller owns the result. */
-static json_object *parse(cb_http_req_t *req)
-{
-        char err[256];
-        size_t len;
-        const char *raw = cb_http_req_body(req, &len);
-        json_object *body = cb_json_parse_depth(raw, len, CB_JSON_PAYLOAD_DEPTH, err, sizeof(err));
-
-        if (!body)
-                cb_http_respond_error(req, 400, *err ? err : "payload must be a JSON object");
-        return body;
-}
-
 void ingest_events_webhook(ingest_t *ing, cb_http_req_t *req, const char *b64id)
 {
         char err[512];
         cb_instance_t *inst = lookup(ing, req, b64id);
-        json_object *body = NULL;
         cb_envelope_t env = {0};
-        cb_close_event_t ev;
+        cb_close_event_t ev = {0};
         const char *raw, *key;
         size_t len;
 
@@ -98,16 +82,11 @@ void ingest_events_webhook(ingest_t *ing, cb_http_req_t *req, const char *b64id)
                 cb_http_respond_error(req, 401, err);
                 goto done;
         }
-        body = parse(req);
-        if (!body)
-                goto done;
-        if (cb_close_parse_webhook(body, &ev, err, sizeof(err))) {
+        /* the payload goes on exactly as Close sent it (raw_text: it is not written out again) */
+        if (cb_close_parse_webhook(raw, len, &ev, err, sizeof(err))) {
                 cb_http_respond_error(req, 400, err);
                 goto done;
         }
-        /* the payload goes on exactly as Close sent it (and is not written out again) */
-        ev.raw_text = raw;
-        ev.raw_len = len;
         if (cb_envelope_build(&env, inst->id, &ev, "webhook", cb_time_now_us())) {
                 cb_http_respond_error(req, 500, "out of memory");
                 goto done;
@@ -115,7 +94,7 @@ void ingest_events_webhook(ingest_t *ing, cb_http_req_t *req, const char *b64id)
         ingest_producer_send(ing->producer, req, ing->topic_events, inst->id, &env, 1);
 done:
         cb_envelope_fini(&env);
-        json_object_put(body);
+        cb_close_event_fini(&ev);
         cb_instance_release(inst);
 }
 
@@ -123,11 +102,11 @@ void ingest_events_polling(ingest_t *ing, cb_http_req_t *req, const char *b64id)
 {
         char err[512];
         cb_instance_t *inst;
-        json_object *body = NULL, *claimed;
         cb_envelope_t *envs = NULL;
         cb_close_event_t *evs = NULL;
         int64_t now = cb_time_now_us();
-        size_t n = 0, i;
+        const char *raw;
+        size_t n = 0, i, len;
 
         if (ingest_auth_configured(ing->cfg) &&
             ingest_auth_check(ing->cfg, cb_http_req_header(req, "Authorization"))) {
@@ -137,17 +116,9 @@ void ingest_events_polling(ingest_t *ing, cb_http_req_t *req, const char *b64id)
         inst = lookup(ing, req, b64id);
         if (!inst)
                 return;
-        body = parse(req);
-        if (!body)
-                goto done;
-        /* The body names its instance too; it must be the one of the URL. */
-        if (json_object_is_type(body, json_type_object) &&
-            json_object_object_get_ex(body, "instance_id", &claimed) &&
-            strcmp(json_object_get_string(claimed), inst->id)) {
-                cb_http_respond_error(req, 400, "instance_id differs from the URL's instance");
-                goto done;
-        }
-        if (cb_close_parse_polling(body, &evs, &n, err, sizeof(err))) {
+        raw = cb_http_req_body(req, &len);
+        /* the body names its instance too: it must be the one of the URL */
+        if (cb_close_parse_polling(raw, len, inst->id, &evs, &n, err, sizeof(err))) {
                 cb_http_respond_error(req, 400, err);
                 goto done;
         }
@@ -165,6 +136,5 @@ done:
                 cb_envelope_fini(&envs[i]);
         free(envs);
         cb_close_events_free(evs, n);
-        json_object_put(body);
         cb_instance_release(inst);
 }

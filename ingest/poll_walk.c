@@ -275,13 +275,13 @@ void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst,
         long interval = interval_ms(p, inst);
         int64_t overlap = cb_config_int(p->ing->cfg, "poll-overlap-s") * 1000000LL;
         int64_t now = cb_time_now_us(), *dates = NULL;
-        json_object *events, *wrap, *ev;
+        json_object *events, *wrap;
         cb_envelope_t *envs = NULL;
-        const char **ids = NULL;
+        const char **ids = NULL, *text;
         ingest_poll_state_t next;
-        cb_close_event_t cev;
+        cb_close_event_t *cevs = NULL, *cev;
         filter_t filter;
-        size_t i, n, nenv = 0, nids = 0;
+        size_t i, n, nenv = 0, nids = 0, len;
         char err[256] = "", *state_json = NULL;
 
         ensure_state(p, inst, s);
@@ -293,31 +293,42 @@ void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst,
         envs = calloc(n + 1, sizeof(*envs));
         ids = calloc(n + 1, sizeof(*ids));
         dates = calloc(n + 1, sizeof(*dates));
-        if (!envs || !ids || !dates)
+        cevs = calloc(n + 1, sizeof(*cevs));
+        if (!envs || !ids || !dates || !cevs)
                 goto retry;
         for (i = 0; i < n; i++) {
-                ev = json_object_array_get_idx(events, i);
+                /* an Event Log entry is the "event" of a modern webhook: read as one */
                 wrap = json_object_new_object();
-                json_object_object_add(wrap, "event", json_object_get(ev));
-                if (cb_close_parse_webhook(wrap, &cev, err, sizeof(err)) || !cev.date_us) {
+                json_object_object_add(wrap, "event",
+                                       json_object_get(json_object_array_get_idx(events, i)));
+                text = json_object_to_json_string_length(
+                    wrap, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+                cev = &cevs[i];
+                if (!text || cb_close_parse_webhook(text, len, cev, err, sizeof(err)) ||
+                    !cev->date_us) {
                         cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
                                   "poller: instance %s: event skipped: %s", inst->id,
-                                  *err ? err : "no date_updated");
+                                  !text  ? "out of memory"
+                                  : *err ? err
+                                         : "no date_updated");
+                        cb_close_event_fini(cev);
                         json_object_put(wrap);
                         continue;
                 }
-                ids[nids] = cev.close_id;
-                dates[nids++] = cev.date_us;
-                if (ingest_poll_state_is_new(&s->state, cev.close_id, cev.date_us) &&
-                    wanted(&filter, cev.object_type)) {
-                        if (!cb_envelope_build(&envs[nenv], inst->id, &cev, "polling", now))
+                ids[nids] = cev->close_id; /* lives in cevs[i] until done */
+                dates[nids++] = cev->date_us;
+                if (ingest_poll_state_is_new(&s->state, cev->close_id, cev->date_us) &&
+                    wanted(&filter, cev->object_type)) {
+                        if (!cb_envelope_build(&envs[nenv], inst->id, cev, "polling", now))
                                 nenv++;
                         else
                                 cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
                                           "poller: instance %s: event %s skipped: out of memory "
                                           "or an id too long",
-                                          inst->id, cev.close_id);
+                                          inst->id, cev->close_id);
                 }
+                /* cev's raw_text is wrap's text: the envelope has its own copy now */
+                cev->raw_text = NULL;
                 json_object_put(wrap);
         }
         if (ingest_poll_state_copy(&next, &s->state) ||
@@ -352,6 +363,9 @@ done:
         free(envs);
         free(ids);
         free(dates);
+        for (i = 0; cevs && i < n; i++)
+                cb_close_event_fini(&cevs[i]);
+        free(cevs);
         free(state_json);
         json_object_put(events);
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <json-c/json.h>
 
+#include "cb_close.h"
+
 /* The parsed fixture tests/data/name; fails the test when it cannot be read. Caller owns. */
 static inline json_object *fixture_json(const char *name)
 {
@@ -19,6 +21,17 @@ static inline json_object *fixture_json(const char *name)
                 abort();
         }
         return obj;
+}
+
+/* cb_close_parse_webhook of body's JSON text (json-c's, held by body, which must outlive ev). */
+static inline int fixture_close_parse(json_object *body, cb_close_event_t *ev, char *err,
+                                      size_t err_size)
+{
+        size_t len;
+        const char *text = json_object_to_json_string_length(
+            body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+
+        return cb_close_parse_webhook(text, len, ev, err, err_size);
 }
 
 #endif

@@ -30,11 +30,14 @@ static cb_instance_t *instance(const char *format)
 static json_object *envelope(json_object **payload)
 {
         cb_close_event_t ev;
+        json_object *env;
         char err[256];
 
         *payload = fixture_json("legacy_update.json");
-        assert_int_equal(cb_close_parse_webhook(*payload, &ev, err, sizeof(err)), 0);
-        return fixture_envelope("20931", &ev, "webhook", 0, NULL);
+        assert_int_equal(fixture_close_parse(*payload, &ev, err, sizeof(err)), 0);
+        env = fixture_envelope("20931", &ev, "webhook", 0, NULL);
+        cb_close_event_fini(&ev);
+        return env;
 }
 
 /* The envelope's text, as publish reads it from Kafka. */

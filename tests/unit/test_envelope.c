@@ -14,11 +14,14 @@
 static json_object *envelope_of(const char *fixture, const char *instance, json_object **body)
 {
         cb_close_event_t ev;
+        json_object *env;
         char err[256];
 
         *body = fixture_json(fixture);
-        assert_int_equal(cb_close_parse_webhook(*body, &ev, err, sizeof(err)), 0);
-        return fixture_envelope(instance, &ev, "webhook", NOW_US, NULL);
+        assert_int_equal(fixture_close_parse(*body, &ev, err, sizeof(err)), 0);
+        env = fixture_envelope(instance, &ev, "webhook", NOW_US, NULL);
+        cb_close_event_fini(&ev);
+        return env;
 }
 
 static const char *attr(json_object *obj, const char *key)
@@ -93,8 +96,9 @@ static void test_envelope_id_differs_by_instance_event_and_date(void **state)
         json_object_object_get_ex(b4, "data", &data);
         json_object_object_add(data, "date_updated",
                                json_object_new_string("2017-05-18T21:55:27.000000+00:00"));
-        assert_int_equal(cb_close_parse_webhook(b4, &ev, err, sizeof(err)), 0);
+        assert_int_equal(fixture_close_parse(b4, &ev, err, sizeof(err)), 0);
         later = fixture_envelope("20931", &ev, "webhook", NOW_US, NULL);
+        cb_close_event_fini(&ev);
 
         assert_string_not_equal(attr(base, "id"), attr(other_instance, "id"));
         assert_string_not_equal(attr(base, "id"), attr(create, "id"));
@@ -143,8 +147,9 @@ static void test_envelope_headers_carry_ce_attributes(void **state)
         int seen_ct = 0;
 
         (void)state;
-        assert_int_equal(cb_close_parse_webhook(body, &ev, err, sizeof(err)), 0);
+        assert_int_equal(fixture_close_parse(body, &ev, err, sizeof(err)), 0);
         env = fixture_envelope("20931", &ev, "webhook", NOW_US, &built);
+        cb_close_event_fini(&ev);
         /* content-type + 9 string attributes (all but datacontenttype) */
         assert_int_equal(built.nheaders, 10);
         for (i = 0; i < built.nheaders; i++) {
@@ -174,8 +179,9 @@ static void test_envelope_escapes_what_json_strings_may_not_hold(void **state)
         (void)state;
         json_object_object_get_ex(body, "data", &data);
         json_object_object_add(data, "id", json_object_new_string("lead_\"q\"\\/\n\x01\xc3\xa9"));
-        assert_int_equal(cb_close_parse_webhook(body, &ev, err, sizeof(err)), 0);
+        assert_int_equal(fixture_close_parse(body, &ev, err, sizeof(err)), 0);
         env = fixture_envelope("20931", &ev, "webhook", NOW_US, NULL);
+        cb_close_event_fini(&ev);
         assert_string_equal(attr(env, "subject"), "lead/lead_\"q\"\\/\n\x01\xc3\xa9");
         assert_true(json_object_object_get_ex(env, "data", &data));
         assert_true(json_object_object_get_ex(data, "objectId", &v));

@@ -39,7 +39,9 @@ static void test_json_rejects_what_json_c_would_let_through(void **state)
             "{\"abcdefgh\": \"\xc3\"}", "{\"abcdefghijklmno\": \"x\xed\xa0\x80\"}",
             /* overlong, past U+10FFFF (json-c takes both) */
             "{\"a\": \"\xc0\x80\"}", "{\"a\": \"\xf4\x90\x80\x80\"}", "{'a': 1}", "{\"a\": 1,}",
-            "{\"a\": 1} x", "{\"a\":", "[1] [2]"};
+            "{\"a\": 1} x", "{\"a\":", "[1] [2]",
+            /* escaped surrogates unpaired, a number past a double's range */
+            "[\"\\ud800\"]", "[\"\\udc00 \"]", "[1e400]"};
         char err[256];
         size_t i;
 
