@@ -137,7 +137,12 @@ ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, siz
             /* a request written while the previous one is unacknowledged
                is sent at once, not held back by Nagle (p99 14 -> 10 ms
                in bench/ingest) */
-            "socket.nagle.disable", "true", "reconnect.backoff.max.ms", "1000", NULL};
+            "socket.nagle.disable", "true",
+            /* envelopes of one batch share most of their text: lz4 shrinks
+               what the broker validates and stores, and halves its CPU per
+               record (bench/ingest, interleaved: 8 -> 4 us, 44k -> 49k
+               requests/s); every Kafka client reads it */
+            "compression.type", "lz4", "reconnect.backoff.max.ms", "1000", NULL};
         ingest_producer_t *p = calloc(1, sizeof(*p));
         rd_kafka_conf_t *conf;
 
