@@ -30,6 +30,7 @@ struct cb_http {
         pthread_mutex_t mtx; /* guards active */
         pthread_cond_t cond;
         int active;                    /* requests between first call and completion */
+        int closing;                   /* atomic: set by cb_http_quiesce */
         cb_metric_family_t *in_flight; /* gauge of active */
 };
 
@@ -178,6 +179,9 @@ static enum MHD_Result queue(cb_http_req_t *req)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->resp_type);
         if (req->extra_name && req->extra_value)
                 MHD_add_response_header(resp, req->extra_name, req->extra_value);
+        /* stopping: clients that keep their connection open take it elsewhere */
+        if (__atomic_load_n(&req->http->closing, __ATOMIC_ACQUIRE))
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
         r = MHD_queue_response(req->conn, req->status, resp);
         MHD_destroy_response(resp);
         req->queued = 1;
@@ -253,6 +257,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 if (!req)
                         return MHD_NO; /* out of memory: MHD closes the connection */
                 *con_cls = req;
+                if (__atomic_load_n(&http->closing, __ATOMIC_ACQUIRE)) {
+                        /* A request on a connection kept open after cb_http_quiesce: not taken,
+                           as what it would wait for is stopping (and a connection suspended at
+                           MHD_stop_daemon aborts the process). */
+                        cb_http_respond_error_h(req, 503, "shutting down: send it again",
+                                                "Retry-After", "1");
+                        return queue(req);
+                }
                 cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
                 if (cl && strtoull(cl, NULL, 10) > http->conf.max_body) {
@@ -393,6 +405,7 @@ cb_http_t *cb_http_start(const cb_http_conf_t *conf, char *errstr, size_t errstr
 
 void cb_http_quiesce(cb_http_t *http)
 {
+        __atomic_store_n(&http->closing, 1, __ATOMIC_RELEASE);
         if (http->quiesced_fd == MHD_INVALID_SOCKET)
                 http->quiesced_fd = MHD_quiesce_daemon(http->daemon);
 }

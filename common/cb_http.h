@@ -32,7 +32,9 @@ typedef struct cb_http_conf {
  * when the address cannot be bound. */
 cb_http_t *cb_http_start(const cb_http_conf_t *conf, char *errstr, size_t errstr_size);
 
-/* Stops accepting new connections; requests in progress go on. */
+/* Stops accepting new connections; requests in progress go on. From now on a new request on a
+ * connection kept open is answered 503 (Retry-After: 1) without reaching the handler, and every
+ * response closes its connection. */
 void cb_http_quiesce(cb_http_t *http);
 
 /* Waits up to timeout_ms until no request is in progress. Returns 0, or -1 on time-out. */

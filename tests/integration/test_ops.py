@@ -2,6 +2,7 @@
 /readyz following Kafka's reachability, and SIGTERM under load for both processes. Uses a broker
 of its own for the readiness test, which stops it."""
 import contextlib
+import http.client
 import json
 import os
 import subprocess
@@ -170,6 +171,69 @@ def test_sigterm_under_load_loses_nothing_and_delivers_nothing_twice():
               f"{len(set(before))} delivered before the restart, {again} delivered twice")
         assert again == 0, f"{again} events delivered twice after a graceful stop"
         assert publish.stop() == 0
+
+
+def test_sigterm_with_keep_alive_clients_answers_every_request_and_exits_0():
+    """Clients that keep their connection open go on sending after ingest stopped listening.
+    Each request still gets an answer (202 stored, or 503 with Retry-After and the connection
+    closed), none is left waiting, and ingest exits 0 rather than aborting in libmicrohttpd with
+    connections still suspended."""
+    with bridged(lambda url: [instance(7, url)]) as (bridge, _):
+        ingest = bridge.ingest().ready()
+        port = int(ingest.url.rsplit(":", 1)[1])
+        accepted, answers, stop, lock = [], [], threading.Event(), threading.Lock()
+        counter = iter(range(10 ** 6))
+
+        def load():
+            conn = None
+            while not stop.is_set():
+                with lock:
+                    n = next(counter)
+                try:
+                    if conn is None:
+                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    conn.request("POST", f"/events/closeio/{b64id(7)}", modern(n), JSON)
+                    r = conn.getresponse()
+                    body = r.read()
+                except OSError:
+                    # refused once ingest stopped listening, or the connection it closed
+                    if conn is not None:
+                        conn.close()
+                    conn = None
+                    if stop.wait(0.01):
+                        break
+                    continue
+                with lock:
+                    answers.append((r.status, r.getheader("Retry-After"),
+                                    r.getheader("Connection")))
+                    if r.status == 202:
+                        accepted.append(json.loads(body)["ids"][0])
+                if r.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    conn = None
+            if conn is not None:
+                conn.close()
+
+        threads = [threading.Thread(target=load) for _ in range(8)]
+        for t in threads:
+            t.start()
+        wait_for("load under way", lambda: len(accepted) >= 200)
+        code = ingest.stop(timeout=30)
+        stop.set()
+        for t in threads:
+            t.join()
+        assert code == 0, f"ingest exited {code} on SIGTERM: {ingest.logs()[-2000:]}"
+        statuses = {status for status, _, _ in answers}
+        assert statuses <= {202, 503}, f"answers other than 202 and 503: {statuses}"
+        for status, retry_after, connection in answers:
+            if status == 503:
+                assert retry_after and connection and connection.lower() == "close"
+        on_topic = {r["headers"].get("ce_id") for r in
+                    kcat_read(bootstrap(), bridge.topic("closeio.events"))}
+        missing = set(accepted) - on_topic
+        assert not missing, f"{len(missing)} accepted envelopes missing from the topic"
+        print(f"SIGTERM with keep-alive clients: {len(accepted)} accepted, all on the topic; "
+              f"{sum(1 for a in answers if a[0] == 503)} answered 503 while stopping")
 
 
 if __name__ == "__main__":
