@@ -5,11 +5,11 @@
 
 #define ID_MAX_DIGITS 18
 /* 18 digits are 24 base64 characters; anything longer cannot be an id. */
-#define B64_MAX 24
+#define ID_B64_MAX 24
 
-int cb_base64_decode_instance_id(const char *b64, size_t len, char *out, size_t out_size)
+int cb_base64_decode(const char *b64, size_t len, unsigned char *out, size_t out_size)
 {
-        unsigned char norm[B64_MAX + 1], dec[B64_MAX];
+        unsigned char norm[CB_BASE64_DECODE_MAX + 4], dec[CB_BASE64_DECODE_MAX / 4 * 3 + 3];
         size_t i, pad = 0, data_len;
         int n;
 
@@ -18,7 +18,7 @@ int cb_base64_decode_instance_id(const char *b64, size_t len, char *out, size_t 
                 len--;
                 pad++;
         }
-        if (len == 0 || pad > 2 || len > B64_MAX || len % 4 == 1)
+        if (len == 0 || pad > 2 || len > CB_BASE64_DECODE_MAX || len % 4 == 1)
                 return -1;
         if (pad && (len + pad) % 4)
                 return -1;
@@ -42,16 +42,26 @@ int cb_base64_decode_instance_id(const char *b64, size_t len, char *out, size_t 
         if (n < 0)
                 return -1;
         data_len = (size_t)n - pad; /* EVP_DecodeBlock counts padding as zero bytes */
+        if (data_len > out_size)
+                return -1;
+        memcpy(out, dec, data_len);
+        return (int)data_len;
+}
 
-        if (data_len == 0 || data_len > ID_MAX_DIGITS || data_len + 1 > out_size)
+int cb_base64_decode_instance_id(const char *b64, size_t len, char *out, size_t out_size)
+{
+        unsigned char dec[ID_MAX_DIGITS];
+        size_t i;
+        int n;
+
+        n = len <= ID_B64_MAX ? cb_base64_decode(b64, len, dec, sizeof(dec)) : -1;
+        if (n <= 0 || (size_t)n + 1 > out_size || dec[0] == '0')
                 return -1;
-        if (dec[0] == '0')
-                return -1;
-        for (i = 0; i < data_len; i++)
+        for (i = 0; i < (size_t)n; i++)
                 if (dec[i] < '0' || dec[i] > '9')
                         return -1;
-        memcpy(out, dec, data_len);
-        out[data_len] = '\0';
+        memcpy(out, dec, (size_t)n);
+        out[n] = '\0';
         return 0;
 }
 

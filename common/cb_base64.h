@@ -1,8 +1,17 @@
-/* cb_base64: the instance id carried in webhook URLs, /events/closeio/{base64(id)}. */
+/* cb_base64: base64 as closebridge meets it: the instance id carried in webhook URLs,
+ * /events/closeio/{base64(id)}, and Standard Webhooks secrets. */
 #ifndef CB_BASE64_H
 #define CB_BASE64_H
 
 #include <stddef.h>
+
+/* Longest base64 text cb_base64_decode takes. */
+#define CB_BASE64_DECODE_MAX 1024
+
+/* Decodes b64[0..len) (not NUL-terminated), in the standard or the URL-safe alphabet, with or
+ * without its padding, into out. Returns the decoded length, or -1 when b64 is empty, not
+ * base64, longer than CB_BASE64_DECODE_MAX, or decodes to more than out_size bytes. */
+int cb_base64_decode(const char *b64, size_t len, unsigned char *out, size_t out_size);
 
 /* Decodes b64[0..len) into the decimal instance id it carries, written NUL-terminated to out.
  * Accepts the standard alphabet with padding (as Cloud Elements documented: "MjA5MzE=" is

@@ -2,7 +2,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <openssl/evp.h>
 
 #include "cb_base64.h"
 #include "cb_hmac.h"
@@ -11,30 +10,11 @@
  * Returns the key length or -1. */
 static int decode_secret(const char *text, size_t len, unsigned char *key, size_t size)
 {
-        char b64[256];
-        size_t pad, i;
-        int n;
-
         if (len >= 6 && !strncmp(text, "whsec_", 6)) {
                 text += 6;
                 len -= 6;
         }
-        pad = (4 - len % 4) % 4;
-        if (len == 0 || len + pad >= sizeof(b64) || pad == 3)
-                return -1;
-        memcpy(b64, text, len);
-        for (i = 0; i < pad; i++)
-                b64[len + i] = '=';
-        b64[len + pad] = '\0';
-        if ((len + pad) / 4 * 3 > size)
-                return -1;
-        n = EVP_DecodeBlock(key, (const unsigned char *)b64, (int)(len + pad));
-        if (n < 0)
-                return -1;
-        /* EVP_DecodeBlock counts padding as zero bytes */
-        for (i = len + pad; i > 0 && b64[i - 1] == '='; i--)
-                n--;
-        return n;
+        return cb_base64_decode(text, len, key, size);
 }
 
 int publish_sign_standard(const char *secrets, const char *msg_id, long long timestamp,

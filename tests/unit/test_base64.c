@@ -91,6 +91,29 @@ static void test_base64_encode_round_trips(void **state)
         assert_string_equal(id, "20931");
 }
 
+static void test_base64_decode_takes_bytes_in_either_alphabet(void **state)
+{
+        /* 0xfb 0xff 0xbf: "+/+/" standard, "-_-_" URL-safe */
+        static const unsigned char bytes[] = {0xfb, 0xff, 0xbf, 0xfb, 0xff};
+        unsigned char out[8];
+        char long_text[CB_BASE64_DECODE_MAX + 8];
+
+        (void)state;
+        assert_int_equal(cb_base64_decode("+/+/+/8=", 8, out, sizeof(out)), 5);
+        assert_memory_equal(out, bytes, 5);
+        assert_int_equal(cb_base64_decode("-_-_-_8", 7, out, sizeof(out)), 5);
+        assert_memory_equal(out, bytes, 5);
+        /* too small an output, a lone last character, padding in the middle, not base64 */
+        assert_int_equal(cb_base64_decode("+/+/+/8=", 8, out, 4), -1);
+        assert_int_equal(cb_base64_decode("+/+/+", 5, out, sizeof(out)), -1);
+        assert_int_equal(cb_base64_decode("+/=/+/8=", 8, out, sizeof(out)), -1);
+        assert_int_equal(cb_base64_decode("+/+/ /8=", 8, out, sizeof(out)), -1);
+        assert_int_equal(cb_base64_decode("", 0, out, sizeof(out)), -1);
+        memset(long_text, 'A', sizeof(long_text));
+        assert_int_equal(cb_base64_decode(long_text, CB_BASE64_DECODE_MAX + 4, out, sizeof(out)),
+                         -1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -98,6 +121,7 @@ int main(void)
             cmocka_unit_test(test_base64_decodes_without_padding),
             cmocka_unit_test(test_base64_reads_ids_as_url_safe_clients_send_them),
             cmocka_unit_test(test_base64_rejects_garbage),
+            cmocka_unit_test(test_base64_decode_takes_bytes_in_either_alphabet),
             cmocka_unit_test(test_base64_rejects_small_output_buffer),
             cmocka_unit_test(test_base64_encode_round_trips),
         };
