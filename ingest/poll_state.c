@@ -24,14 +24,12 @@ void ingest_poll_state_fini(ingest_poll_state_t *st)
         memset(st, 0, sizeof(*st));
 }
 
-static int add_seen(ingest_poll_state_t *st, const char *key)
+/* Appends a copy of key to st->seen, duplicates and order aside (settle sorts them out).
+ * Returns 0, or -1 when out of memory. */
+static int push_seen(ingest_poll_state_t *st, const char *key)
 {
         char **more, *copy;
-        size_t i;
 
-        for (i = 0; i < st->nseen; i++)
-                if (!strcmp(st->seen[i], key))
-                        return 0;
         if (st->nseen == st->cap) {
                 more = realloc(st->seen, (st->cap ? st->cap * 2 : 16) * sizeof(*more));
                 if (!more)
@@ -46,18 +44,40 @@ static int add_seen(ingest_poll_state_t *st, const char *key)
         return 0;
 }
 
+static int cmp_keys(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts st->seen and drops its duplicates: a busy account has thousands of events in the
+ * overlap window, and each is looked up once a poll. */
+static void settle(ingest_poll_state_t *st)
+{
+        size_t i, n = 0;
+
+        if (st->nseen)
+                qsort(st->seen, st->nseen, sizeof(*st->seen), cmp_keys);
+        for (i = 0; i < st->nseen; i++) {
+                if (n && !strcmp(st->seen[n - 1], st->seen[i]))
+                        free(st->seen[i]);
+                else
+                        st->seen[n++] = st->seen[i];
+        }
+        st->nseen = n;
+}
+
 int ingest_poll_state_copy(ingest_poll_state_t *dst, const ingest_poll_state_t *src)
 {
         size_t i;
 
         ingest_poll_state_init(dst, src->from_us);
         for (i = 0; i < src->nseen; i++) {
-                if (add_seen(dst, src->seen[i])) {
+                if (push_seen(dst, src->seen[i])) {
                         ingest_poll_state_fini(dst);
                         return -1;
                 }
         }
-        return 0;
+        return 0; /* src is settled, and so is its copy */
 }
 
 /* The date part (µs) of a seen key. */
@@ -88,7 +108,7 @@ int ingest_poll_state_parse(ingest_poll_state_t *st, const char *text, size_t le
         st->from_us = us;
         n = json_object_array_length(seen);
         for (i = 0; i < n; i++) {
-                if (add_seen(st, json_object_get_string(json_object_array_get_idx(seen, i)))) {
+                if (push_seen(st, json_object_get_string(json_object_array_get_idx(seen, i)))) {
                         json_object_put(root);
                         ingest_poll_state_fini(st);
                         ingest_poll_state_init(st, fallback_us);
@@ -96,6 +116,7 @@ int ingest_poll_state_parse(ingest_poll_state_t *st, const char *text, size_t le
                 }
         }
         json_object_put(root);
+        settle(st);
         return 0;
 }
 
@@ -123,13 +144,10 @@ done:
 int ingest_poll_state_is_new(const ingest_poll_state_t *st, const char *id, int64_t date_us)
 {
         char key[160];
-        size_t i;
+        const char *k = key;
 
         snprintf(key, sizeof(key), "%s@%lld", id, (long long)date_us);
-        for (i = 0; i < st->nseen; i++)
-                if (!strcmp(st->seen[i], key))
-                        return 0;
-        return 1;
+        return !st->nseen || !bsearch(&k, st->seen, st->nseen, sizeof(*st->seen), cmp_keys);
 }
 
 int ingest_poll_state_advance(ingest_poll_state_t *st, const char *const *ids, const int64_t *dates,
@@ -148,15 +166,16 @@ int ingest_poll_state_advance(ingest_poll_state_t *st, const char *const *ids, c
                 from = st->from_us;
         ingest_poll_state_init(&next, from);
         for (i = 0; i < st->nseen; i++)
-                if (seen_date(st->seen[i]) >= from && add_seen(&next, st->seen[i]))
+                if (seen_date(st->seen[i]) >= from && push_seen(&next, st->seen[i]))
                         goto fail;
         for (i = 0; i < n; i++) {
                 if (dates[i] < from)
                         continue;
                 snprintf(key, sizeof(key), "%s@%lld", ids[i], (long long)dates[i]);
-                if (add_seen(&next, key))
+                if (push_seen(&next, key))
                         goto fail;
         }
+        settle(&next);
         ingest_poll_state_fini(st);
         *st = next;
         return 0;

@@ -16,7 +16,8 @@
 
 typedef struct ingest_poll_state {
         int64_t from_us; /* ask for date_updated >= this (µs, UTC) */
-        char **seen;     /* "<event id>@<date_updated µs>" published at or after from_us */
+        char **seen;     /* "<event id>@<date_updated µs>" published at or after from_us, sorted
+                            (strcmp) without duplicates */
         size_t nseen, cap;
 } ingest_poll_state_t;
 

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -72,6 +73,50 @@ static void test_poll_state_round_trips_through_json(void **state)
         ingest_poll_state_fini(&st);
 }
 
+static void test_poll_state_keeps_a_busy_window_once_each(void **state)
+{
+        enum { N = 20000 };
+        ingest_poll_state_t st, copy, back;
+        const char **ids = calloc(2 * N, sizeof(*ids));
+        int64_t *dates = calloc(2 * N, sizeof(*dates));
+        char(*names)[16] = calloc(N, sizeof(*names));
+        char *json;
+        size_t i;
+
+        (void)state;
+        assert_true(ids && dates && names);
+        /* every event twice (a page read twice), in no particular order */
+        for (i = 0; i < N; i++) {
+                snprintf(names[i], sizeof(names[i]), "ev_%zu", (i * 7919) % N);
+                ids[i] = ids[N + i] = names[i];
+                dates[i] = dates[N + i] = 600 * S + (int64_t)((i * 7919) % N);
+        }
+        /* all within the overlap window: from stays at 500 s, and every event is kept */
+        ingest_poll_state_init(&st, 500 * S);
+        assert_int_equal(ingest_poll_state_advance(&st, ids, dates, 2 * N, 700 * S, 300 * S), 0);
+        assert_int_equal(st.from_us, 500 * S);
+        assert_int_equal(st.nseen, N);
+        for (i = 0; i < N; i++)
+                assert_false(ingest_poll_state_is_new(&st, ids[i], dates[i]));
+        assert_true(ingest_poll_state_is_new(&st, "ev_1", 600 * S + 2));
+        assert_true(ingest_poll_state_is_new(&st, "ev_new", 600 * S));
+        /* a copy, and the state read back from its JSON, know the same events */
+        assert_int_equal(ingest_poll_state_copy(&copy, &st), 0);
+        json = ingest_poll_state_format(&copy);
+        assert_non_null(json);
+        assert_int_equal(ingest_poll_state_parse(&back, json, strlen(json), 0), 0);
+        assert_int_equal(back.nseen, N);
+        for (i = 0; i < N; i++)
+                assert_false(ingest_poll_state_is_new(&back, ids[i], dates[i]));
+        free(json);
+        ingest_poll_state_fini(&back);
+        ingest_poll_state_fini(&copy);
+        ingest_poll_state_fini(&st);
+        free(names);
+        free(dates);
+        free(ids);
+}
+
 static void test_close_rate_limit_waits_take_the_longer_and_round_up(void **state)
 {
         (void)state;
@@ -90,6 +135,7 @@ int main(void)
             cmocka_unit_test(test_poll_state_publishes_each_event_version_once),
             cmocka_unit_test(test_poll_state_never_moves_closer_to_now_than_the_overlap),
             cmocka_unit_test(test_poll_state_round_trips_through_json),
+            cmocka_unit_test(test_poll_state_keeps_a_busy_window_once_each),
             cmocka_unit_test(test_close_rate_limit_waits_take_the_longer_and_round_up),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
