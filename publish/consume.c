@@ -817,18 +817,26 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         rd_kafka_assign(rk, NULL);
 }
 
+/* Stops publish after rk's fatal error (exit status 1): nothing more is committed. */
+static void on_fatal(publish_t *pub, rd_kafka_t *rk)
+{
+        char fatal[256];
+
+        rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+        cb_log_error("kafka %s fatal error: %s", rd_kafka_name(rk), fatal);
+        pub->fatal = 1;
+        *pub->run = 0;
+}
+
 /* Only a fatal error stops publish (with exit status 1); others are logged and retried by
- * librdkafka. Runs on the consumer loop's thread, inside its polls. */
+ * librdkafka. Runs on the consumer loop's thread, inside its polls. (The consumer's own fatal
+ * errors come as messages from rd_kafka_consumer_poll instead: its queue takes the main one.) */
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
         publish_t *pub = opaque;
-        char fatal[256];
 
         if (err == RD_KAFKA_RESP_ERR__FATAL) {
-                rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
-                cb_log_error("kafka %s fatal error: %s", rd_kafka_name(rk), fatal);
-                pub->fatal = 1;
-                *pub->run = 0;
+                on_fatal(pub, rk);
                 return;
         }
         cb_log_warn("kafka %s: %s: %s", rd_kafka_name(rk),
@@ -962,7 +970,9 @@ int publish_consume_loop(publish_t *pub)
                 if (!rkm)
                         continue;
                 if (rkm->err) {
-                        if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                        if (rkm->err == RD_KAFKA_RESP_ERR__FATAL)
+                                on_fatal(pub, pub->rk);
+                        else if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                                 cb_log_warn("consumer: %s", rd_kafka_message_errstr(rkm));
                         rd_kafka_message_destroy(rkm);
                         continue;

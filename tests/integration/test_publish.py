@@ -1,7 +1,7 @@
 """publish against the real broker and receivers on loopback: signed bodies in both formats
 (checked by the reference Standard Webhooks verifier and the CloudEvents SDK), the retry ladder,
 dead letters, no loss when killed, two members splitting the work, slow receivers, per-object
-ordering, the SSRF guard and redirects."""
+ordering, a fatal Kafka error (a fenced static member), the SSRF guard and redirects."""
 import functools
 import hashlib
 import hmac
@@ -249,6 +249,28 @@ def test_one_objects_events_arrive_in_order(bridge, receiver, ingest, publish):
     assert publish.stop() == 0
 
 
+def test_a_fenced_member_exits_with_status_1_and_its_successor_delivers():
+    """A fatal Kafka error stops publish with exit status 1, committing nothing more. A real one:
+    a second member joins with the first's static group.instance.id, and the broker fences the
+    first (FENCED_INSTANCE_ID, fatal for a consumer)."""
+    with bridged(many_instances) as (bridge, receiver):
+        ingest = bridge.ingest().ready()
+        static = {"KAFKA_GROUP_INSTANCE_ID": "member-1"}
+        first = bridge.publish(env=static).ready()
+        wait_for("the first member assigned", lambda: "assigned" in first.logs())
+        ids = send_many(ingest, 20)
+        wait_for("the first member delivering", lambda: all(receiver.delivered(i) for i in ids))
+        second = bridge.publish(env=static).ready()
+        wait_for("the first member fenced and gone", lambda: first.proc.poll() is not None,
+                 timeout=60)
+        assert first.proc.returncode == 1, first.logs()[-2000:]
+        assert "fatal error" in first.logs(), first.logs()[-2000:]
+        more = send_many(ingest, 20, 20)
+        wait_for("events after the fencing delivered by the successor",
+                 lambda: all(receiver.delivered(i) for i in more), timeout=90)
+        assert second.stop() == 0
+
+
 def test_the_ssrf_guard_refuses_loopback_and_redirects_are_not_followed():
     def instances(receiver, target):
         return [instance(1, receiver.url),
@@ -283,4 +305,5 @@ if __name__ == "__main__":
          test_two_members_split_the_work_and_losing_one_loses_nothing,
          test_a_slow_receiver_does_not_delay_a_healthy_one,
          test_one_objects_events_arrive_in_order,
+         test_a_fenced_member_exits_with_status_1_and_its_successor_delivers,
          test_the_ssrf_guard_refuses_loopback_and_redirects_are_not_followed])
