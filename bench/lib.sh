@@ -119,3 +119,16 @@ stop_kafka() {
         "$top/deploy/kafka/kafka.sh" stop "$kafka_dir" || true
         rm -rf "${kafka_dir:?}/data"
 }
+
+# Starts bench_ceiling ($ceiling_bin, logging to $run_dir/ceiling.log) on a free port and waits
+# until it answers a POST of body_file to path with 202; sets ceiling_port and ceiling_pid.
+# role, when given, says what it stands for in the log line.
+start_ceiling() {
+        local body_file=$1 path=$2 role=${3:-}
+        ceiling_port=$(pick_port)
+        "$ceiling_bin" --port "$ceiling_port" >"$run_dir/ceiling.log" 2>&1 </dev/null &
+        ceiling_pid=$!
+        note "bench_ceiling pid $ceiling_pid on 127.0.0.1:$ceiling_port${role:+ ($role)}"
+        wait_status 202 10 "$ceiling_pid" bench_ceiling -H 'Content-Type: application/json' \
+                --data-binary "@$body_file" "http://127.0.0.1:$ceiling_port$path"
+}

@@ -115,12 +115,7 @@ parse_wrk() {
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- the HTTP ceiling, before ingest -------------------------------------------------------------
-ceiling_port=$(pick_port)
-"$ceiling_bin" --port "$ceiling_port" >"$run_dir/ceiling.log" 2>&1 </dev/null &
-ceiling_pid=$!
-note "bench_ceiling pid $ceiling_pid on 127.0.0.1:$ceiling_port"
-wait_status 202 10 "$ceiling_pid" bench_ceiling -H 'Content-Type: application/json' \
-        --data-binary "@$body_file" "http://127.0.0.1:$ceiling_port$webhook_path"
+start_ceiling "$body_file" "$webhook_path"
 note "ceiling: warm-up ${warmup}s, then ${duration}s measured"
 ((warmup == 0)) || run_wrk "$ceiling_port" "$warmup" "$run_dir/ceiling.warmup.txt"
 counters0=$(cpu_counters)

@@ -145,12 +145,7 @@ kafka_pid=
 [ "$kafka_started" = 0 ] || kafka_pid=$(cat "$kafka_dir/kafka.pid")
 
 # --- the receiver --------------------------------------------------------------------------------
-ceiling_port=$(pick_port)
-"$ceiling_bin" --port "$ceiling_port" >"$run_dir/ceiling.log" 2>&1 </dev/null &
-ceiling_pid=$!
-note "bench_ceiling pid $ceiling_pid on 127.0.0.1:$ceiling_port (the callbacks' receiver)"
-wait_status 202 10 "$ceiling_pid" bench_ceiling -H 'Content-Type: application/json' \
-        --data-binary "@$raw_file" "http://127.0.0.1:$ceiling_port/cb-0"
+start_ceiling "$raw_file" /cb-0 "the callbacks' receiver"
 
 # --- instances and topics, through ingest --------------------------------------------------------
 prefix=benchpub$RANDOM$RANDOM.
