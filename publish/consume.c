@@ -61,7 +61,9 @@ typedef struct publish_state {
         item_t *reproduce; /* items whose move to another topic must be tried again */
         unsigned generation;
         int64_t last_commit_ms;
-        int stored; /* offsets stored since the last commit */
+        int stored;               /* offsets stored since the last commit */
+        int64_t synced_ms;        /* when the instances table last caught up (instance_of) */
+        struct lh_table *unknown; /* ids that catch-up did not find (keys owned, no values) */
 } publish_state_t;
 
 static const char *topic_of(const item_t *it)
@@ -287,6 +289,44 @@ static void log_attempt(publish_t *pub, const item_t *it, const publish_job_t *j
 /* ---- ordering by key ---- */
 
 static void dispatch(publish_t *pub, item_t *it);
+
+static void unknown_free(struct lh_entry *e)
+{
+        free(lh_entry_k(e));
+}
+
+/* The instance of id (a reference), or NULL when there is none. An unknown id makes the
+ * instances table catch up with closeio.instances first: the instance may have been written
+ * just before the event. A catch-up takes tens of milliseconds with the consumer loop waiting,
+ * so an id one did not find is looked for again only once it is a second old: a backlog of a
+ * deleted instance's envelopes took one catch-up each, about 50 ms an envelope. */
+static cb_instance_t *instance_of(publish_t *pub, const char *id)
+{
+        publish_state_t *st = pub->state;
+        cb_instance_t *inst = cb_table_get(pub->table, id);
+        struct lh_table *fresh;
+        int64_t now;
+        char *key;
+
+        if (inst)
+                return inst;
+        now = cb_time_now_ms();
+        if (now - st->synced_ms < 1000) {
+                if (lh_table_lookup_entry(st->unknown, id))
+                        return NULL;
+        } else if (st->unknown->count && (fresh = lh_kchar_table_new(16, unknown_free))) {
+                /* what earlier catch-ups did not find is looked for again */
+                lh_table_free(st->unknown);
+                st->unknown = fresh;
+        }
+        cb_table_sync(pub->table, 5000);
+        cb_metrics_add(pub->m_table_syncs, "", 1);
+        st->synced_ms = now;
+        inst = cb_table_get(pub->table, id);
+        if (!inst && (key = strdup(id)) && lh_table_insert(st->unknown, key, NULL))
+                free(key);
+        return inst;
+}
 
 static void keyq_free(struct lh_entry *e)
 {
@@ -555,12 +595,7 @@ static void prepare(publish_t *pub, item_t *it)
                 return;
         }
         snprintf(it->env_id, sizeof(it->env_id), "%s", env_id);
-        it->inst = cb_table_get(pub->table, id);
-        if (!it->inst) {
-                /* the instance may have been written just before the event: catch up once */
-                cb_table_sync(pub->table, 5000);
-                it->inst = cb_table_get(pub->table, id);
-        }
+        it->inst = instance_of(pub, id);
         if (!it->inst || it->inst->disabled || !it->inst->notify_enabled ||
             !it->inst->callback_url) {
                 json_object_put(env);
@@ -895,7 +930,8 @@ int publish_consumer_new(publish_t *pub, char *errstr, size_t errstr_size)
         pub->state = calloc(1, sizeof(*pub->state));
         pub->offsets = publish_offsets_new();
         if (!pub->state || !pub->offsets ||
-            !(pub->state->keys = lh_kchar_table_new(1024, keyq_free))) {
+            !(pub->state->keys = lh_kchar_table_new(1024, keyq_free)) ||
+            !(pub->state->unknown = lh_kchar_table_new(16, unknown_free))) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return -1;
         }
@@ -1017,6 +1053,8 @@ void publish_consumer_close(publish_t *pub)
                 }
                 if (st->keys)
                         lh_table_free(st->keys);
+                if (st->unknown)
+                        lh_table_free(st->unknown);
                 free(st);
                 pub->state = NULL;
         }

@@ -123,6 +123,10 @@ static int setup(publish_t *pub, char *errstr, size_t errstr_size)
         pub->m_breakers =
             cb_metrics_family("closebridge_circuit_breakers_open",
                               "destinations whose circuit breaker is open", CB_METRIC_GAUGE);
+        pub->m_table_syncs = cb_metrics_family(
+            "closebridge_instance_table_syncs_total",
+            "catch-ups with closeio.instances for an envelope of an unknown instance",
+            CB_METRIC_COUNTER);
         return 0;
 }
 

@@ -37,6 +37,7 @@ struct publish {
         int fatal;                   /* a client hit a fatal error: exit 1 */
         struct publish_state *state; /* the consumer loop's own (consume.c) */
         cb_metric_family_t *m_deliveries, *m_attempts, *m_in_flight, *m_breakers, *m_duration;
+        cb_metric_family_t *m_table_syncs;
 };
 
 #endif

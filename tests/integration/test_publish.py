@@ -271,6 +271,36 @@ def test_a_fenced_member_exits_with_status_1_and_its_successor_delivers():
         assert second.stop() == 0
 
 
+def test_a_backlog_of_a_deleted_instance_is_skipped_without_stalling():
+    """Envelopes of an instance deleted while they waited are skipped. Each envelope of an
+    unknown instance made publish catch up with closeio.instances (in case the instance was
+    written just before it); a backlog of them must not make it do so for every one."""
+    admin = {"Authorization": "User u, Organization o"}
+    with bridged(lambda url: [instance(1, url), instance(2, url)]) as (bridge, receiver):
+        ingest = bridge.ingest("--admin-user-secret", "u", "--admin-org-secret", "o").ready()
+        gone = [post(ingest, 2, modern(f"ev_gone{n:04d}", f"lead_g{n}")) for n in range(300)]
+        kept = [post(ingest, 1, modern(f"ev_kept{n:04d}", f"lead_k{n}")) for n in range(20)]
+        assert request("DELETE", ingest.url + "/instances/2", headers=admin).status in (200, 204)
+        publish = bridge.publish().ready()
+        wait_for("the kept instance's events delivered",
+                 lambda: all(receiver.delivered(i) for i in kept), timeout=90)
+
+        def counter(name, **labels):
+            text = request("GET", publish.url + "/metrics").body.decode()
+            want = ",".join(f'{k}="{v}"' for k, v in labels.items())
+            m = re.search(r"^%s%s (\S+)$" % (name, "{%s}" % want if want else ""), text, re.M)
+            return float(m.group(1)) if m else None
+
+        wait_for("the deleted instance's backlog skipped", lambda: counter(
+            "closebridge_deliveries_total", outcome="skipped") == len(gone), timeout=90)
+        assert not any(receiver.delivered(i) for i in gone)
+        syncs = counter("closebridge_instance_table_syncs_total")
+        assert syncs is not None and 1 <= syncs < 30, \
+            f"{syncs} catch-ups with closeio.instances for {len(gone)} envelopes of one instance"
+        print(f"deleted instance's backlog: {len(gone)} skipped with {syncs:.0f} catch-ups")
+        assert publish.stop() == 0
+
+
 def test_the_ssrf_guard_refuses_loopback_and_redirects_are_not_followed():
     def instances(receiver, target):
         return [instance(1, receiver.url),
@@ -306,4 +336,5 @@ if __name__ == "__main__":
          test_a_slow_receiver_does_not_delay_a_healthy_one,
          test_one_objects_events_arrive_in_order,
          test_a_fenced_member_exits_with_status_1_and_its_successor_delivers,
+         test_a_backlog_of_a_deleted_instance_is_skipped_without_stalling,
          test_the_ssrf_guard_refuses_loopback_and_redirects_are_not_followed])
