@@ -254,38 +254,41 @@ void cb_close_events_free(cb_close_event_t *events, size_t n)
         free(events);
 }
 
-/* Gives ev its own copy of the polled object obj, of resource type: a buf holding raw_text,
- * {"objectType":type,type:[obj]}, then type and the object's id, which ev's strings point to.
- * Returns 0, or -1 when out of memory. */
+/* The raw of a polled object obj of resource type, {"objectType":type,type:[obj]}, as JSON text
+ * (malloc'd, NUL-terminated, its length in *len), or NULL when out of memory. */
+static char *polling_raw(const char *type, yyjson_val *obj, size_t *len)
+{
+        yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+        yyjson_mut_val *raw = yyjson_mut_obj(doc), *list = yyjson_mut_arr(doc);
+        char *text = NULL;
+
+        if (raw && list && yyjson_mut_obj_add_str(doc, raw, "objectType", type) &&
+            yyjson_mut_arr_append(list, yyjson_val_mut_copy(doc, obj)) &&
+            yyjson_mut_obj_add_val(doc, raw, type, list)) {
+                yyjson_mut_doc_set_root(doc, raw);
+                text = yyjson_mut_write(doc, YYJSON_WRITE_NOFLAG, len);
+        }
+        yyjson_mut_doc_free(doc);
+        return text;
+}
+
+/* Gives ev its own copies of what it borrowed from the polling doc: ev->buf holds the raw text
+ * (see polling_raw), then the object's id, then type. Returns 0, or -1 when out of memory. */
 static int polling_own(cb_close_event_t *ev, const char *type, yyjson_val *obj)
 {
-        size_t type_len = strlen(type), id_len = strlen(ev->object_id), obj_len, esc, n;
-        char *obj_text = yyjson_val_write(obj, YYJSON_WRITE_NOFLAG, &obj_len);
-        char *p;
+        size_t raw_len, id_len = strlen(ev->object_id), type_len = strlen(type);
+        char *text = polling_raw(type, obj, &raw_len), *buf;
 
-        esc = CB_JSON_ESCAPED_MAX(type_len);
-        ev->buf = obj_text ? malloc(32 + 2 * esc + obj_len + type_len + id_len) : NULL;
-        if (!ev->buf) {
-                free(obj_text);
+        buf = text ? realloc(text, raw_len + 1 + id_len + 1 + type_len + 1) : NULL;
+        if (!buf) {
+                free(text);
                 return -1;
         }
-        p = ev->buf;
-        memcpy(p, "{\"objectType\":\"", 15);
-        p += 15;
-        n = cb_json_escape(p, esc + 1, type);
-        memcpy(p + n, "\",\"", 3);
-        memcpy(p + n + 3, p, n); /* the same escaped name again, as the key */
-        p += 2 * n + 3;
-        memcpy(p, "\":[", 3);
-        memcpy(p + 3, obj_text, obj_len);
-        p += 3 + obj_len;
-        memcpy(p, "]}", 3);
-        ev->raw_text = ev->buf;
-        ev->raw_len = (size_t)(p + 2 - ev->buf);
-        p += 3;
-        free(obj_text);
-        ev->object_id = memcpy(p, ev->object_id, id_len + 1);
-        ev->model = cb_close_model_of(memcpy(p + id_len + 1, type, type_len + 1));
+        ev->buf = buf;
+        ev->raw_text = buf;
+        ev->raw_len = raw_len;
+        ev->object_id = memcpy(buf + raw_len + 1, ev->object_id, id_len + 1);
+        ev->model = cb_close_model_of(memcpy(buf + raw_len + 1 + id_len + 1, type, type_len + 1));
         ev->object_type = cb_close_object_type(ev->model);
         return 0;
 }

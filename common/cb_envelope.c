@@ -141,7 +141,7 @@ int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_clos
 
         memset(env, 0, sizeof(*env));
         raw = raw_text(ev, &raw_len);
-        if (!raw || cb_envelope_id(instance_id, ev, id, sizeof(id)) ||
+        if (cb_envelope_id(instance_id, ev, id, sizeof(id)) ||
             cb_time_format_ms(ev->date_us ? ev->date_us : now_us, time_s, sizeof(time_s)))
                 return -1;
         for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)

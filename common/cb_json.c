@@ -13,8 +13,10 @@ static int nests_deeper_than(yyjson_val *val, int max)
 {
         struct frame {
                 int is_obj;
-                yyjson_arr_iter arr;
-                yyjson_obj_iter obj;
+                union {
+                        yyjson_arr_iter arr;
+                        yyjson_obj_iter obj;
+                } it;
         } stack[CB_JSON_MAX_DEPTH];
         yyjson_val *key;
         int top = -1;
@@ -27,18 +29,18 @@ static int nests_deeper_than(yyjson_val *val, int max)
                                 return 1;
                         stack[top].is_obj = yyjson_is_obj(val);
                         if (stack[top].is_obj)
-                                yyjson_obj_iter_init(val, &stack[top].obj);
+                                yyjson_obj_iter_init(val, &stack[top].it.obj);
                         else
-                                yyjson_arr_iter_init(val, &stack[top].arr);
+                                yyjson_arr_iter_init(val, &stack[top].it.arr);
                 }
                 /* the next value, from the innermost container with any left */
                 val = NULL;
                 while (!val && top >= 0) {
                         if (stack[top].is_obj) {
-                                key = yyjson_obj_iter_next(&stack[top].obj);
+                                key = yyjson_obj_iter_next(&stack[top].it.obj);
                                 val = key ? yyjson_obj_iter_get_val(key) : NULL;
                         } else {
-                                val = yyjson_arr_iter_next(&stack[top].arr);
+                                val = yyjson_arr_iter_next(&stack[top].it.arr);
                         }
                         if (!val)
                                 top--;
