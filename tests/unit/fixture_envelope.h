@@ -8,22 +8,29 @@
 
 #include "cb_envelope.h"
 #include "cb_json.h"
+#include "fixture.h"
 
-/* The envelope of ev for instance, built with cb_envelope_build and parsed back strictly from
- * its text. When built is not NULL, the envelope is also left there (cb_envelope_fini it);
- * otherwise it is freed here. Aborts the test when either step fails. Caller owns the result. */
-static inline json_object *fixture_envelope(const char *instance, const cb_close_event_t *ev,
-                                            const char *origin, int64_t now_us,
-                                            cb_envelope_t *built)
+/* The envelope ingest builds for the webhook payload (json-c's text of it; payload must be one
+ * cb_close_parse_webhook takes) for instance, origin "webhook", parsed back strictly from its
+ * text. When built is not NULL, the envelope is also left there (cb_envelope_fini it);
+ * otherwise it is freed here. Aborts the test when any step fails. Caller owns the result. */
+static inline json_object *fixture_envelope(json_object *payload, const char *instance,
+                                            int64_t now_us, cb_envelope_t *built)
 {
+        cb_close_event_t ev;
         cb_envelope_t env;
         json_object *obj;
         char err[256];
 
-        if (cb_envelope_build(&env, instance, ev, origin, now_us)) {
+        if (fixture_close_parse(payload, &ev, err, sizeof(err))) {
+                fprintf(stderr, "cb_close_parse_webhook failed: %s\n", err);
+                abort();
+        }
+        if (cb_envelope_build(&env, instance, &ev, "webhook", now_us)) {
                 fprintf(stderr, "cb_envelope_build failed\n");
                 abort();
         }
+        cb_close_event_fini(&ev);
         obj = cb_json_parse(env.json, env.json_len, err, sizeof(err));
         if (!obj) {
                 fprintf(stderr, "the envelope does not parse back: %s\n%s\n", err, env.json);

@@ -13,15 +13,8 @@
 
 static json_object *envelope_of(const char *fixture, const char *instance, json_object **body)
 {
-        cb_close_event_t ev;
-        json_object *env;
-        char err[256];
-
         *body = fixture_json(fixture);
-        assert_int_equal(fixture_close_parse(*body, &ev, err, sizeof(err)), 0);
-        env = fixture_envelope(instance, &ev, "webhook", NOW_US, NULL);
-        cb_close_event_fini(&ev);
-        return env;
+        return fixture_envelope(*body, instance, NOW_US, NULL);
 }
 
 static const char *attr(json_object *obj, const char *key)
@@ -88,17 +81,13 @@ static void test_envelope_id_differs_by_instance_event_and_date(void **state)
         json_object *other_instance = envelope_of("legacy_update.json", "20932", &b2);
         json_object *create = envelope_of("legacy_create.json", "20931", &b3);
         json_object *data, *later;
-        cb_close_event_t ev;
-        char err[256];
 
         (void)state;
         b4 = fixture_json("legacy_update.json");
         json_object_object_get_ex(b4, "data", &data);
         json_object_object_add(data, "date_updated",
                                json_object_new_string("2017-05-18T21:55:27.000000+00:00"));
-        assert_int_equal(fixture_close_parse(b4, &ev, err, sizeof(err)), 0);
-        later = fixture_envelope("20931", &ev, "webhook", NOW_US, NULL);
-        cb_close_event_fini(&ev);
+        later = fixture_envelope(b4, "20931", NOW_US, NULL);
 
         assert_string_not_equal(attr(base, "id"), attr(other_instance, "id"));
         assert_string_not_equal(attr(base, "id"), attr(create, "id"));
@@ -140,16 +129,12 @@ static void test_envelope_headers_carry_ce_attributes(void **state)
 {
         json_object *body = fixture_json("legacy_update.json"), *env;
         cb_envelope_t built;
-        cb_close_event_t ev;
         const char *name;
-        char err[256];
         size_t i;
         int seen_ct = 0;
 
         (void)state;
-        assert_int_equal(fixture_close_parse(body, &ev, err, sizeof(err)), 0);
-        env = fixture_envelope("20931", &ev, "webhook", NOW_US, &built);
-        cb_close_event_fini(&ev);
+        env = fixture_envelope(body, "20931", NOW_US, &built);
         /* content-type + 9 string attributes (all but datacontenttype) */
         assert_int_equal(built.nheaders, 10);
         for (i = 0; i < built.nheaders; i++) {
@@ -173,15 +158,11 @@ static void test_envelope_headers_carry_ce_attributes(void **state)
 static void test_envelope_escapes_what_json_strings_may_not_hold(void **state)
 {
         json_object *body = fixture_json("legacy_update.json"), *data, *env, *v;
-        cb_close_event_t ev;
-        char err[256];
 
         (void)state;
         json_object_object_get_ex(body, "data", &data);
         json_object_object_add(data, "id", json_object_new_string("lead_\"q\"\\/\n\x01\xc3\xa9"));
-        assert_int_equal(fixture_close_parse(body, &ev, err, sizeof(err)), 0);
-        env = fixture_envelope("20931", &ev, "webhook", NOW_US, NULL);
-        cb_close_event_fini(&ev);
+        env = fixture_envelope(body, "20931", NOW_US, NULL);
         assert_string_equal(attr(env, "subject"), "lead/lead_\"q\"\\/\n\x01\xc3\xa9");
         assert_true(json_object_object_get_ex(env, "data", &data));
         assert_true(json_object_object_get_ex(data, "objectId", &v));
