@@ -254,22 +254,67 @@ void cb_close_events_free(cb_close_event_t *events, size_t n)
         free(events);
 }
 
-/* The raw of a polled object obj of resource type, {"objectType":type,type:[obj]}, as JSON text
- * (malloc'd, NUL-terminated, its length in *len), or NULL when out of memory. */
-static char *polling_raw(const char *type, yyjson_val *obj, size_t *len)
+/* Writes doc with root as JSON text (malloc'd, NUL-terminated, its length in *len) and frees
+ * doc. Returns NULL when root is NULL (building it ran out of memory) or out of memory. */
+static char *write_root(yyjson_mut_doc *doc, yyjson_mut_val *root, size_t *len)
 {
-        yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
-        yyjson_mut_val *raw = yyjson_mut_obj(doc), *list = yyjson_mut_arr(doc);
         char *text = NULL;
 
-        if (raw && list && yyjson_mut_obj_add_str(doc, raw, "objectType", type) &&
-            yyjson_mut_arr_append(list, yyjson_val_mut_copy(doc, obj)) &&
-            yyjson_mut_obj_add_val(doc, raw, type, list)) {
-                yyjson_mut_doc_set_root(doc, raw);
+        if (root) {
+                yyjson_mut_doc_set_root(doc, root);
                 text = yyjson_mut_write(doc, YYJSON_WRITE_NOFLAG, len);
         }
         yyjson_mut_doc_free(doc);
         return text;
+}
+
+/* The raw of a polled object obj of resource type, {"objectType":type,type:[obj]}, as JSON text
+ * (see write_root), or NULL when out of memory. */
+static char *polling_raw(const char *type, yyjson_val *obj, size_t *len)
+{
+        yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+        yyjson_mut_val *raw = yyjson_mut_obj(doc), *list = yyjson_mut_arr(doc);
+
+        if (!yyjson_mut_obj_add_str(doc, raw, "objectType", type) ||
+            !yyjson_mut_arr_append(list, yyjson_val_mut_copy(doc, obj)) ||
+            !yyjson_mut_obj_add_val(doc, raw, type, list))
+                raw = NULL;
+        return write_root(doc, raw, len);
+}
+
+int cb_close_parse_log_event(yyjson_val *entry, cb_close_event_t *ev, char *errstr,
+                             size_t errstr_size)
+{
+        yyjson_mut_doc *doc;
+        yyjson_mut_val *raw;
+
+        memset(ev, 0, sizeof(*ev));
+        if (!yyjson_is_obj(entry)) {
+                snprintf(errstr, errstr_size, "an Event Log entry must be a JSON object");
+                return -1;
+        }
+        /* its raw, {"event": entry}, nests one level deeper and must stay a payload's depth */
+        if (cb_json_nests_deeper_than(entry, CB_JSON_PAYLOAD_DEPTH - 1)) {
+                snprintf(errstr, errstr_size, "nested more than %d levels deep",
+                         CB_JSON_PAYLOAD_DEPTH - 1);
+                return -1;
+        }
+        if (parse_modern(entry, ev, errstr, errstr_size)) {
+                memset(ev, 0, sizeof(*ev));
+                return -1;
+        }
+        doc = yyjson_mut_doc_new(NULL);
+        raw = yyjson_mut_obj(doc);
+        if (!yyjson_mut_obj_add_val(doc, raw, "event", yyjson_val_mut_copy(doc, entry)))
+                raw = NULL;
+        ev->buf = write_root(doc, raw, &ev->raw_len);
+        if (!ev->buf) {
+                snprintf(errstr, errstr_size, "out of memory");
+                memset(ev, 0, sizeof(*ev));
+                return -1;
+        }
+        ev->raw_text = ev->buf;
+        return 0;
 }
 
 /* Gives ev its own copies of what it borrowed from the polling doc: ev->buf holds the raw text

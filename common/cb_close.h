@@ -8,9 +8,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <yyjson.h>
 
-/* One Close event. The strings are borrowed: from the body it was parsed from (raw_text), or
- * from what the event holds itself (doc, buf), until cb_close_event_fini. */
+/* One Close event. The strings are borrowed: from the body it was parsed from (raw_text), from
+ * the Event Log page (cb_close_parse_log_event), or from what the event holds itself (doc, buf)
+ * until cb_close_event_fini. */
 typedef struct cb_close_event {
         const char *model;             /* Close object type: "lead", "activity.note" */
         const char *action;            /* past tense: "created", "updated", "merged" */
@@ -23,7 +25,7 @@ typedef struct cb_close_event {
         const char *merge_destination; /* on merges: the lead kept, else NULL */
         const char *raw_text;          /* the payload's JSON text, which the envelope carries */
         size_t raw_len;                /* verbatim (white space around it aside) */
-        void *doc;                     /* owned: the parsed payload the strings point into */
+        yyjson_doc *doc;               /* owned: the parsed payload the strings point into */
         char *buf;                     /* owned: raw_text and strings made for this event */
 } cb_close_event_t;
 
@@ -34,6 +36,13 @@ typedef struct cb_close_event {
  * errstr (ev then holds nothing). */
 int cb_close_parse_webhook(const char *buf, size_t len, cb_close_event_t *ev, char *errstr,
                            size_t errstr_size);
+
+/* Reads entry, one event of Close's Event Log (the "event" of a modern webhook), into *ev, its
+ * raw_text being {"event": entry}, which ev owns. The other strings are borrowed from entry's
+ * document, which must outlive *ev. Returns 0 (then cb_close_event_fini(ev)), or -1 when the
+ * entry lacks a field the envelope needs or nests too deep, with a message in errstr. */
+int cb_close_parse_log_event(yyjson_val *entry, cb_close_event_t *ev, char *errstr,
+                             size_t errstr_size);
 
 /* Frees what ev holds (not ev itself). A zeroed ev is a no-op. */
 void cb_close_event_fini(cb_close_event_t *ev);

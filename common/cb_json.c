@@ -6,10 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 1 when val nests more than max levels deep ([] and {} are one level, a scalar none). Walks
- * with a stack of max iterators rather than recursing: a body can nest far deeper than a thread
- * stack allows. */
-static int nests_deeper_than(yyjson_val *val, int max)
+/* Walks with a stack of max iterators rather than recursing: a body can nest far deeper than a
+ * thread stack allows. */
+int cb_json_nests_deeper_than(yyjson_val *val, int max)
 {
         struct frame {
                 int is_obj;
@@ -65,7 +64,7 @@ yyjson_doc *cb_json_read(const char *buf, size_t len, int depth, char *errstr, s
                                  err.msg);
                 return NULL;
         }
-        if (nests_deeper_than(yyjson_doc_get_root(doc), depth)) {
+        if (cb_json_nests_deeper_than(yyjson_doc_get_root(doc), depth)) {
                 snprintf(errstr, errstr_size, "malformed JSON: nested more than %d levels deep",
                          depth < CB_JSON_MAX_DEPTH ? depth : CB_JSON_MAX_DEPTH);
                 yyjson_doc_free(doc);

@@ -20,6 +20,10 @@
  * NUL-terminated copies, independent of buf), or NULL with errstr saying where it broke. */
 yyjson_doc *cb_json_read(const char *buf, size_t len, int depth, char *errstr, size_t errstr_size);
 
+/* 1 when val nests more than max levels deep ([] and {} are one level, a scalar none; max is
+ * taken as CB_JSON_MAX_DEPTH when larger), else 0. */
+int cb_json_nests_deeper_than(yyjson_val *val, int max);
+
 /* The same JSON as cb_json_read accepts, as a json-c tree (for the code that edits or keeps
  * what it parses: instances, configuration, envelopes in publish).
  * Returns a new object the caller owns (NULL is also returned for the literal null, with

@@ -80,7 +80,8 @@ ingest_close_result_t ingest_close_fetch(CURL *curl, const char *base, const cha
         struct curl_header *ra = NULL, *rl = NULL;
         char url[2048], date[40], err[256];
         char *escaped = NULL;
-        json_object *next, *events;
+        yyjson_val *root;
+        const char *next;
         ingest_close_result_t res = INGEST_CLOSE_ERROR;
         CURLcode rc;
         long status = 0;
@@ -149,19 +150,18 @@ ingest_close_result_t ingest_close_fetch(CURL *curl, const char *base, const cha
                 snprintf(errstr, errstr_size, "HTTP %ld from %s/event/", status, base);
                 goto done;
         }
-        page->root = cb_json_parse(a.data ? a.data : "", a.len, err, sizeof(err));
-        if (!json_object_object_get_ex(page->root, "data", &events) ||
-            !json_object_is_type(events, json_type_array)) {
+        page->doc = cb_json_read(a.data ? a.data : "", a.len, CB_JSON_MAX_DEPTH, err, sizeof(err));
+        root = yyjson_doc_get_root(page->doc);
+        page->events = yyjson_obj_get(root, "data");
+        if (!yyjson_is_arr(page->events)) {
                 snprintf(errstr, errstr_size, "the Event Log answer has no \"data\" list%s%s",
                          *err ? ": " : "", err);
-                json_object_put(page->root);
-                page->root = NULL;
+                yyjson_doc_free(page->doc);
+                memset(page, 0, sizeof(*page));
                 goto done;
         }
-        page->events = events;
-        if (json_object_object_get_ex(page->root, "cursor_next", &next) &&
-            json_object_is_type(next, json_type_string) && *json_object_get_string(next))
-                page->cursor_next = json_object_get_string(next);
+        next = yyjson_get_str(yyjson_obj_get(root, "cursor_next"));
+        page->cursor_next = next && *next ? next : NULL;
         res = INGEST_CLOSE_OK;
 done:
         free(a.data);

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 #include <curl/curl.h>
-#include <json-c/json.h>
+#include <yyjson.h>
 
 typedef enum {
         INGEST_CLOSE_OK = 0,
@@ -17,9 +17,9 @@ typedef enum {
 } ingest_close_result_t;
 
 typedef struct ingest_close_page {
-        json_object *root;       /* owned: the answer; free with json_object_put */
-        json_object *events;     /* borrowed from root: the "data" array */
-        const char *cursor_next; /* borrowed from root, or NULL on the last page */
+        yyjson_doc *doc;         /* owned: the answer; free with yyjson_doc_free */
+        yyjson_val *events;      /* in doc: the "data" array */
+        const char *cursor_next; /* in doc, or NULL on the last page */
 } ingest_close_page_t;
 
 /* Fetches one page with curl (the caller's handle, reset here): the first when cursor is NULL

@@ -194,21 +194,71 @@ static int transact(ingest_poller_t *p, const cb_instance_t *inst, const cb_enve
         return rc;
 }
 
-/* Walks the Event Log of inst from its state; returns its events, oldest first, as a new array
- * the caller puts, or NULL after scheduling the next try (rate limit, error, refused key, or
- * at once when p->halt stopped the walk). */
-static json_object *fetch_all(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst,
-                              ingest_sched_t *s, long interval)
+/* The events of one walk of an Event Log, oldest first. The events are borrowed from the
+ * pages' documents, which the log owns. */
+typedef struct walk_log {
+        yyjson_doc **pages;
+        size_t npages;
+        yyjson_val **events;
+        size_t n, cap;
+} walk_log_t;
+
+static void walk_log_fini(walk_log_t *log)
+{
+        size_t i;
+
+        for (i = 0; i < log->npages; i++)
+                yyjson_doc_free(log->pages[i]);
+        free(log->pages);
+        free(log->events);
+        memset(log, 0, sizeof(*log));
+}
+
+/* Takes page's document into log and appends its events. Returns 0, or -1 when out of memory
+ * (the page is freed then). */
+static int walk_log_add(walk_log_t *log, ingest_close_page_t *page)
+{
+        size_t i, max, need = log->n + yyjson_arr_size(page->events);
+        yyjson_doc **pages = realloc(log->pages, (log->npages + 1) * sizeof(*pages));
+        yyjson_val **events, *ev;
+
+        if (pages)
+                log->pages = pages;
+        if (pages && need > log->cap) {
+                events = realloc(log->events, 2 * need * sizeof(*events));
+                if (events) {
+                        log->events = events;
+                        log->cap = 2 * need;
+                }
+        }
+        if (!pages || need > log->cap) {
+                yyjson_doc_free(page->doc);
+                return -1;
+        }
+        log->pages[log->npages++] = page->doc;
+        yyjson_arr_foreach(page->events, i, max, ev)
+        {
+                log->events[log->n++] = ev;
+        }
+        return 0;
+}
+
+/* Walks the Event Log of inst from its state into log (oldest first; walk_log_fini it). Returns
+ * 0, or -1 after scheduling the next try (rate limit, error, refused key, or at once when
+ * p->halt stopped the walk), log then empty. */
+static int fetch_all(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst, ingest_sched_t *s,
+                     long interval, walk_log_t *log)
 {
         const char *base = cb_instance_config(inst, "base.url");
         const char *key = cb_instance_config(inst, "username");
         long timeout = cb_config_int(p->ing->cfg, "poll-timeout-ms"), wait = 0;
-        json_object *all = json_object_new_array(), *ordered;
         ingest_close_page_t page;
         ingest_close_result_t res;
         char *cursor = NULL, err[512];
-        size_t i, n, pages;
+        yyjson_val *swap;
+        size_t i, pages;
 
+        memset(log, 0, sizeof(*log));
         if (!base || !*base)
                 base = cb_config_str(p->ing->cfg, "close-api-base");
         for (pages = 0; pages < MAX_PAGES; pages++) {
@@ -216,11 +266,19 @@ static json_object *fetch_all(ingest_poller_t *p, CURL *curl, const cb_instance_
                                          timeout, &p->halt, &page, &wait, err, sizeof(err));
                 free(cursor);
                 cursor = NULL;
+                if (res == INGEST_CLOSE_OK) {
+                        cursor = page.cursor_next ? strdup(page.cursor_next) : NULL;
+                        if (walk_log_add(log, &page) || (page.cursor_next && !cursor)) {
+                                snprintf(err, sizeof(err), "out of memory");
+                                res = INGEST_CLOSE_ERROR;
+                        }
+                }
                 if (res != INGEST_CLOSE_OK) {
-                        json_object_put(all);
+                        free(cursor);
+                        walk_log_fini(log);
                         if (res == INGEST_CLOSE_HALTED) {
                                 s->next_ms = 0; /* walked again by whoever polls it next */
-                                return NULL;
+                                return -1;
                         }
                         if (res == INGEST_CLOSE_RATE_LIMITED) {
                                 ingest_poller_count(p, "rate_limited");
@@ -236,14 +294,8 @@ static json_object *fetch_all(ingest_poller_t *p, CURL *curl, const cb_instance_
                         cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
                                   "poller: instance %s: %s; next try in %lld ms", inst->id, err,
                                   (long long)(s->next_ms - cb_time_now_ms()));
-                        return NULL;
+                        return -1;
                 }
-                n = json_object_array_length(page.events);
-                for (i = 0; i < n; i++)
-                        json_object_array_add(
-                            all, json_object_get(json_object_array_get_idx(page.events, i)));
-                cursor = page.cursor_next ? strdup(page.cursor_next) : NULL;
-                json_object_put(page.root);
                 if (!cursor)
                         break;
         }
@@ -251,23 +303,22 @@ static json_object *fetch_all(ingest_poller_t *p, CURL *curl, const cb_instance_
                 /* Publishing part of the walk would skip the older events for good (the log
                    is newest first): publish none, and say so. */
                 free(cursor);
-                json_object_put(all);
+                walk_log_fini(log);
                 ingest_poller_count(p, "error");
                 s->next_ms = cb_time_now_ms() + interval;
                 cb_log_kv(CB_LOG_ERROR, CB_KV("instance", inst->id),
                           "poller: more than %d pages of events to read at once; start the "
                           "instance later (event.poller.since) or poll more often",
                           MAX_PAGES);
-                return NULL;
+                return -1;
         }
         /* the log is newest first; publish oldest first */
-        n = json_object_array_length(all);
-        ordered = json_object_new_array_ext((int)n);
-        for (i = n; i > 0; i--)
-                json_object_array_add(ordered,
-                                      json_object_get(json_object_array_get_idx(all, i - 1)));
-        json_object_put(all);
-        return ordered;
+        for (i = 0; i < log->n / 2; i++) {
+                swap = log->events[i];
+                log->events[i] = log->events[log->n - 1 - i];
+                log->events[log->n - 1 - i] = swap;
+        }
+        return 0;
 }
 
 void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst, ingest_sched_t *s)
@@ -275,61 +326,47 @@ void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst,
         long interval = interval_ms(p, inst);
         int64_t overlap = cb_config_int(p->ing->cfg, "poll-overlap-s") * 1000000LL;
         int64_t now = cb_time_now_us(), *dates = NULL;
-        json_object *events, *wrap;
         cb_envelope_t *envs = NULL;
-        const char **ids = NULL, *text;
+        const char **ids = NULL;
         ingest_poll_state_t next;
-        cb_close_event_t *cevs = NULL, *cev;
+        cb_close_event_t cev;
+        walk_log_t log;
         filter_t filter;
-        size_t i, n, nenv = 0, nids = 0, len;
+        size_t i, nenv = 0, nids = 0;
         char err[256] = "", *state_json = NULL;
+        int rc;
 
         ensure_state(p, inst, s);
-        events = fetch_all(p, curl, inst, s, interval);
-        if (!events)
+        if (fetch_all(p, curl, inst, s, interval, &log))
                 return;
         filter_of(inst, &filter);
-        n = json_object_array_length(events);
-        envs = calloc(n + 1, sizeof(*envs));
-        ids = calloc(n + 1, sizeof(*ids));
-        dates = calloc(n + 1, sizeof(*dates));
-        cevs = calloc(n + 1, sizeof(*cevs));
-        if (!envs || !ids || !dates || !cevs)
+        envs = calloc(log.n + 1, sizeof(*envs));
+        ids = calloc(log.n + 1, sizeof(*ids));
+        dates = calloc(log.n + 1, sizeof(*dates));
+        if (!envs || !ids || !dates)
                 goto retry;
-        for (i = 0; i < n; i++) {
-                /* an Event Log entry is the "event" of a modern webhook: read as one */
-                wrap = json_object_new_object();
-                json_object_object_add(wrap, "event",
-                                       json_object_get(json_object_array_get_idx(events, i)));
-                text = json_object_to_json_string_length(
-                    wrap, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-                cev = &cevs[i];
-                if (!text || cb_close_parse_webhook(text, len, cev, err, sizeof(err)) ||
-                    !cev->date_us) {
+        for (i = 0; i < log.n; i++) {
+                rc = cb_close_parse_log_event(log.events[i], &cev, err, sizeof(err));
+                if (rc || !cev.date_us) {
                         cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
                                   "poller: instance %s: event skipped: %s", inst->id,
-                                  !text  ? "out of memory"
-                                  : *err ? err
-                                         : "no date_updated");
-                        cb_close_event_fini(cev);
-                        json_object_put(wrap);
+                                  rc ? err : "no date_updated");
+                        cb_close_event_fini(&cev);
                         continue;
                 }
-                ids[nids] = cev->close_id; /* lives in cevs[i] until done */
-                dates[nids++] = cev->date_us;
-                if (ingest_poll_state_is_new(&s->state, cev->close_id, cev->date_us) &&
-                    wanted(&filter, cev->object_type)) {
-                        if (!cb_envelope_build(&envs[nenv], inst->id, cev, "polling", now))
+                ids[nids] = cev.close_id; /* in log's pages until done */
+                dates[nids++] = cev.date_us;
+                if (ingest_poll_state_is_new(&s->state, cev.close_id, cev.date_us) &&
+                    wanted(&filter, cev.object_type)) {
+                        if (!cb_envelope_build(&envs[nenv], inst->id, &cev, "polling", now))
                                 nenv++;
                         else
                                 cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
                                           "poller: instance %s: event %s skipped: out of memory "
                                           "or an id too long",
-                                          inst->id, cev->close_id);
+                                          inst->id, cev.close_id);
                 }
-                /* cev's raw_text is wrap's text: the envelope has its own copy now */
-                cev->raw_text = NULL;
-                json_object_put(wrap);
+                cb_close_event_fini(&cev);
         }
         if (ingest_poll_state_copy(&next, &s->state) ||
             ingest_poll_state_advance(&next, ids, dates, nids, now, overlap)) {
@@ -363,9 +400,6 @@ done:
         free(envs);
         free(ids);
         free(dates);
-        for (i = 0; cevs && i < n; i++)
-                cb_close_event_fini(&cevs[i]);
-        free(cevs);
         free(state_json);
-        json_object_put(events);
+        walk_log_fini(&log);
 }

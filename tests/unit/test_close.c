@@ -238,6 +238,45 @@ static void test_close_polling_results_name_the_urls_instance(void **state)
         cb_close_events_free(evs, n);
 }
 
+static void test_close_reads_an_event_log_entry_as_a_webhook_event(void **state)
+{
+        static const char page[] =
+            "{\"data\": [{\"id\": \"ev_1\", \"object_type\": \"lead\", \"action\": \"updated\", "
+            "\"object_id\": \"lead_1\", \"date_updated\": \"2019-01-15T12:48:23.395000\"},"
+            " 7, {\"id\": \"ev_2\"}, "
+            "{\"x\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}]}";
+        yyjson_doc *doc = yyjson_read(page, strlen(page), 0);
+        yyjson_val *data = yyjson_obj_get(yyjson_doc_get_root(doc), "data");
+        cb_close_event_t ev;
+        char err[256];
+        size_t i;
+
+        (void)state;
+        assert_non_null(data);
+        assert_int_equal(cb_close_parse_log_event(yyjson_arr_get(data, 0), &ev, err, sizeof(err)),
+                         0);
+        assert_string_equal(ev.close_id, "ev_1");
+        assert_string_equal(ev.object_type, "leads");
+        assert_string_equal(ev.event_type, "UPDATED");
+        assert_true(ev.date_us != 0);
+        /* its raw is the webhook it stands for */
+        assert_string_equal(ev.raw_text, "{\"event\":{\"id\":\"ev_1\",\"object_type\":\"lead\","
+                                         "\"action\":\"updated\",\"object_id\":\"lead_1\","
+                                         "\"date_updated\":\"2019-01-15T12:48:23.395000\"}}");
+        assert_int_equal(ev.raw_len, strlen(ev.raw_text));
+        cb_close_event_fini(&ev);
+        /* not an object, fields missing, nested deeper than a payload may be */
+        for (i = 1; i < 4; i++) {
+                err[0] = '\0';
+                assert_int_equal(
+                    cb_close_parse_log_event(yyjson_arr_get(data, i), &ev, err, sizeof(err)), -1);
+                assert_true(err[0] != '\0');
+                assert_null(ev.buf);
+        }
+        assert_non_null(strstr(err, "nested")); /* the last one */
+        yyjson_doc_free(doc);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -251,6 +290,7 @@ int main(void)
             cmocka_unit_test(test_close_takes_the_last_of_repeated_names_as_json_c_does),
             cmocka_unit_test(test_close_polling_results_become_one_event_each),
             cmocka_unit_test(test_close_polling_results_name_the_urls_instance),
+            cmocka_unit_test(test_close_reads_an_event_log_entry_as_a_webhook_event),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
