@@ -182,8 +182,8 @@ int main(int argc, char **argv)
         sin.sin_family = AF_INET;
         sin.sin_port = htons((uint16_t)port);
         sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        /* AUTO picks epoll on Linux; the pool size, limit and timeout are ingest's defaults. */
-        daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+        /* poll(), as cb_http; the pool size, limit and timeout are ingest's defaults. */
+        daemon = MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
                                   on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
                                   MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
                                   MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
