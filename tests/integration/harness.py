@@ -312,6 +312,13 @@ def run(tests):
     failure."""
     import sys
     import traceback
+    # a test function the module defines but does not list would never run, and never fail
+    main = sys.modules["__main__"]
+    unlisted = sorted(name for name, f in vars(main).items()
+                      if name.startswith("test_") and callable(f) and f not in tests)
+    if unlisted:
+        print(f"FAIL defined but not run: {', '.join(unlisted)}", flush=True)
+        sys.exit(1)
     passed = failed = 0
     for test in tests:
         try:

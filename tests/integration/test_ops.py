@@ -239,4 +239,5 @@ def test_sigterm_with_keep_alive_clients_answers_every_request_and_exits_0():
 if __name__ == "__main__":
     run([test_metrics_parse_and_their_counters_move,
          test_readyz_follows_kafka,
-         test_sigterm_under_load_loses_nothing_and_delivers_nothing_twice])
+         test_sigterm_under_load_loses_nothing_and_delivers_nothing_twice,
+         test_sigterm_with_keep_alive_clients_answers_every_request_and_exits_0])
