@@ -20,6 +20,6 @@ COPY --from=build /build/closebridge-ingest /build/closebridge-publish \
 USER 10001
 # ingest listens on 8080, publish on 8081 (health and metrics), the demo receiver on 9000.
 EXPOSE 8080 8081
-HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=3 \
     CMD curl -fsS "http://127.0.0.1:${CLOSEBRIDGE_HTTP_PORT:-8080}/healthz" || exit 1
 CMD ["closebridge-ingest"]

@@ -20,7 +20,7 @@ die() { echo "kafka.sh: $*" >&2; exit 1; }
 . "$here/../ports.sh"
 
 fetch() {
-        if [ ! -f "$libs/kafka_2.13-4.1.1.jar" ]; then
+        if [ ! -f "$libs/kafka_2.13-4.1.1.jar" ] || [ ! -f "$libs/kafka-tools-4.1.1.jar" ]; then
                 mvn -B -q -f "$here/pom.xml" package || die "mvn could not fetch the Kafka jars"
         fi
 }
