@@ -121,19 +121,55 @@ static void ensure_state(ingest_poller_t *p, const cb_instance_t *inst, ingest_s
         s->have_state = 1;
 }
 
+/* Aborts the open transaction of txp, again while librdkafka answers that the abort may be
+ * retried (the broker is away) and the poller runs. A fatal error stops the poller. */
+static void abort_txn(ingest_poller_t *p, int timeout)
+{
+        rd_kafka_error_t *error;
+
+        while ((error = rd_kafka_abort_transaction(p->txp, timeout))) {
+                int again = rd_kafka_error_is_retriable(error) &&
+                            __atomic_load_n(&p->run, __ATOMIC_ACQUIRE);
+                if (rd_kafka_error_is_fatal(error))
+                        __atomic_store_n(&p->fatal, 1, __ATOMIC_RELEASE);
+                else if (!again)
+                        cb_log_warn("poller: abort of a transaction failed: %s",
+                                    rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+                if (!again)
+                        return;
+        }
+}
+
 /* Publishes envs and the new state in one transaction on txp; the caller holds txlock.
- * Returns 0, or -1 (aborted). */
+ * Returns 0, or -1: nothing of it is visible, and the caller walks again from its stored
+ * position.
+ *
+ * commit_transaction's errors are handled as librdkafka's transactional API asks: a retriable
+ * one (a time-out while the broker is away) means the commit is still in progress, so it is
+ * called again, for as long as it takes (a new transaction over a commit in progress is
+ * refused, which once stopped the poller for good); txn_requires_abort, abort and start over;
+ * fatal, the poller stops and ingest exits non-zero, so a new process (and producer) takes
+ * over. Only shutdown leaves a commit unfinished: the producer is destroyed next, and the
+ * broker aborts the transaction. */
 static int publish(ingest_poller_t *p, const cb_instance_t *inst, const cb_envelope_t *envs,
                    size_t n, const char *state_json)
 {
         rd_kafka_error_t *error;
         rd_kafka_resp_err_t err = 0;
-        int timeout = (int)cb_config_int(p->ing->cfg, "ack-timeout-ms"), tries;
+        int timeout = (int)cb_config_int(p->ing->cfg, "ack-timeout-ms"), waits = 0;
         size_t i;
 
         error = rd_kafka_begin_transaction(p->txp);
-        if (error)
-                goto fail;
+        if (error) {
+                cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
+                          "poller: instance %s: begin of a transaction failed: %s", inst->id,
+                          rd_kafka_error_string(error));
+                if (rd_kafka_error_is_fatal(error))
+                        __atomic_store_n(&p->fatal, 1, __ATOMIC_RELEASE);
+                rd_kafka_error_destroy(error);
+                return -1;
+        }
         for (i = 0; i < n && !err; i++)
                 err =
                     ingest_envelope_produce(p->txp, p->ing->topic_events, inst->id, &envs[i], NULL);
@@ -146,39 +182,34 @@ static int publish(ingest_poller_t *p, const cb_instance_t *inst, const cb_envel
                 cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
                           "poller: instance %s: produce failed: %s", inst->id,
                           rd_kafka_err2str(err));
-                goto fail;
+                abort_txn(p, timeout);
+                return -1;
         }
-        /* a commit that timed out is tried again, as librdkafka asks */
-        for (tries = 0; tries < 3; tries++) {
-                error = rd_kafka_commit_transaction(p->txp, timeout);
-                if (!error)
-                        return 0;
-                if (!rd_kafka_error_is_retriable(error))
+        while ((error = rd_kafka_commit_transaction(p->txp, timeout))) {
+                if (!rd_kafka_error_is_retriable(error) ||
+                    !__atomic_load_n(&p->run, __ATOMIC_ACQUIRE))
                         break;
+                if (waits++ == 0)
+                        cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
+                                  "poller: instance %s: commit not done yet (%s): waiting for it",
+                                  inst->id, rd_kafka_error_string(error));
                 rd_kafka_error_destroy(error);
-                error = NULL;
         }
-fail:
+        if (!error) {
+                if (waits)
+                        cb_log_kv(CB_LOG_INFO, CB_KV("instance", inst->id),
+                                  "poller: instance %s: commit done after %d waits", inst->id,
+                                  waits);
+                return 0;
+        }
         cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
                   "poller: instance %s: transaction failed: %s", inst->id,
-                  error ? rd_kafka_error_string(error) : "commit timed out");
-        if (error && rd_kafka_error_is_fatal(error)) {
+                  rd_kafka_error_string(error));
+        if (rd_kafka_error_is_fatal(error))
                 __atomic_store_n(&p->fatal, 1, __ATOMIC_RELEASE);
-        } else {
-                /* nothing of this poll is visible: abort, then the next try starts over */
-                for (tries = 0; tries < 3; tries++) {
-                        rd_kafka_error_t *abort_error = rd_kafka_abort_transaction(p->txp, timeout);
-                        if (!abort_error)
-                                break;
-                        if (rd_kafka_error_is_fatal(abort_error))
-                                __atomic_store_n(&p->fatal, 1, __ATOMIC_RELEASE);
-                        if (!rd_kafka_error_is_retriable(abort_error))
-                                tries = 3;
-                        rd_kafka_error_destroy(abort_error);
-                }
-        }
-        if (error)
-                rd_kafka_error_destroy(error);
+        else if (rd_kafka_error_txn_requires_abort(error))
+                abort_txn(p, timeout);
+        rd_kafka_error_destroy(error);
         return -1;
 }
 

@@ -67,7 +67,8 @@ static struct lh_table *load_states(ingest_poller_t *p)
                 rd_kafka_topic_partition_list_add(parts, p->topic_state, i)->offset =
                     RD_KAFKA_OFFSET_BEGINNING;
         rd_kafka_assign(rk, parts);
-        while (eofs < n && cb_time_now_ms() < deadline && p->run) {
+        while (eofs < n && cb_time_now_ms() < deadline &&
+               __atomic_load_n(&p->run, __ATOMIC_ACQUIRE)) {
                 rkm = rd_kafka_consumer_poll(rk, 200);
                 if (!rkm)
                         continue;
@@ -83,7 +84,7 @@ static struct lh_table *load_states(ingest_poller_t *p)
                 }
                 rd_kafka_message_destroy(rkm);
         }
-        if (eofs < n && p->run)
+        if (eofs < n && __atomic_load_n(&p->run, __ATOMIC_ACQUIRE))
                 cb_log_warn("poller: %s not read to its end in time", p->topic_state);
 done:
         if (parts)
@@ -240,7 +241,8 @@ static void schedule(ingest_poller_t *p)
         due = malloc(((size_t)n + 1) * sizeof(*due));
         pthread_mutex_lock(&p->lock);
         for (i = 0; due && i < n; i++) {
-                if (!p->run || !polling(all[i]) || !ours(p, all[i]->partition))
+                if (!__atomic_load_n(&p->run, __ATOMIC_ACQUIRE) || !polling(all[i]) ||
+                    !ours(p, all[i]->partition))
                         continue;
                 s = sched_of(p, all[i]);
                 if (s && !s->busy && now >= s->next_ms)
@@ -281,7 +283,7 @@ static void *worker_main(void *arg)
         ingest_poller_t *p = w->p;
 
         pthread_mutex_lock(&p->lock);
-        while (p->run) {
+        while (__atomic_load_n(&p->run, __ATOMIC_ACQUIRE)) {
                 if (!w->inst) {
                         pthread_cond_wait(&p->wake, &p->lock);
                         continue;
@@ -305,7 +307,8 @@ static void *poller_main(void *arg)
         ingest_poller_t *p = arg;
         rd_kafka_message_t *rkm;
 
-        while (p->run && !__atomic_load_n(&p->fatal, __ATOMIC_ACQUIRE)) {
+        while (__atomic_load_n(&p->run, __ATOMIC_ACQUIRE) &&
+               !__atomic_load_n(&p->fatal, __ATOMIC_ACQUIRE)) {
                 /* serves rebalances; the records themselves are the table's business */
                 rkm = rd_kafka_consumer_poll(p->assign, 100);
                 if (rkm)
@@ -422,7 +425,7 @@ ingest_poller_t *ingest_poller_new(ingest_t *ing, char *errstr, size_t errstr_si
         rd_kafka_topic_partition_list_add(topics, ing->topic_instances, RD_KAFKA_PARTITION_UA);
         rd_kafka_subscribe(p->assign, topics);
         rd_kafka_topic_partition_list_destroy(topics);
-        p->run = 1;
+        __atomic_store_n(&p->run, 1, __ATOMIC_RELEASE);
         for (i = 0; i < p->nworkers; i++) {
                 if (pthread_create(&p->workers[i].thread, NULL, worker_main, &p->workers[i])) {
                         snprintf(errstr, errstr_size, "cannot start the poller's workers");

@@ -44,7 +44,7 @@ struct ingest_poller {
         rd_kafka_t *assign; /* member of the poller group: which partitions are ours */
         pthread_t thread;   /* the scheduler: assignment and handing out walks */
         int thread_started;
-        volatile int run;
+        int run;   /* atomic: 0 once shutdown begins */
         int halt;  /* atomic: 1 while walks are to stop early (rebalance, shutdown) */
         int fatal; /* atomic */
         pthread_mutex_t lock;

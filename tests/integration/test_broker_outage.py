@@ -4,7 +4,10 @@ stopping it disturbs no other test.
   time-out, never a 2xx; once the broker is back the same webhook is accepted.
 - Under load, with the broker stopped and started again midway, every request answered 2xx is
   on the topic afterwards.
-- SIGTERM with requests waiting for Kafka answers every one of them and exits 0."""
+- SIGTERM with requests waiting for Kafka answers every one of them and exits 0.
+- The poller, its transactions cut by several outages with a short acknowledgement time-out,
+  publishes every Event Log entry once after the broker is back (it used to start a new
+  transaction over a commit still in progress, and publish nothing more)."""
 import functools
 import json
 import os
@@ -14,7 +17,8 @@ import subprocess
 import threading
 import time
 
-from harness import (BUILD, SOURCE, b64id, bridged, bootstrap, fixture, instance,
+from fake_close import FakeClose, close_date
+from harness import (BUILD, SOURCE, b64id, bridged, bridged_with, bootstrap, fixture, instance,
                      kcat_read, request, run, wait_for)
 
 KAFKA_SH = os.path.join(SOURCE, "deploy", "kafka", "kafka.sh")
@@ -170,12 +174,95 @@ def test_sigterm_answers_every_request_waiting_for_kafka(bridge):
     kafka("start")
 
 
+def polled_event(n):
+    e = json.loads(fixture("modern_lead_created.json"))["event"]
+    date = close_date(time.time())
+    e.update(id=f"ev_outage{n:06d}", object_id=f"lead_o{n}", lead_id=f"lead_o{n}",
+             date_created=date, date_updated=date)
+    return e
+
+
+def test_poller_publishes_every_entry_once_after_outages_around_its_commits():
+    def instances(fake):
+        return [instance(31, "http://127.0.0.1:9/unused", **{
+            "event.vendor.type": "polling", "event.poller.refresh_interval": "0.05",
+            "base.url": fake.base, "username": "K1",
+            "event.poller.since": close_date(time.time() - 60)})]
+
+    try:
+        with bridged_with([FakeClose(["K1"])], instances, kafka_dir=KAFKA_DIR) as (bridge, fake):
+            ingest = bridge.ingest("--ack-timeout-ms", str(ACK_TIMEOUT_MS),
+                                   "--poll-overlap-s", "5").ready()
+            fed = []
+            stop = threading.Event()
+
+            def feed():  # a new Event Log entry every 50 ms, outages or not
+                while not stop.is_set() and len(fed) < 2000:
+                    fed.append(polled_event(len(fed)))
+                    fake.add("K1", fed[-1])
+                    stop.wait(0.05)
+
+            feeder = threading.Thread(target=feed)
+            feeder.start()
+            hit = 0
+            try:
+                published_walks = lambda: ingest.logs().count("new events published")
+                for outage in range(3):
+                    # a walk begun after the broker came back has published (the first count
+                    # may be a commit that waited through the outage)
+                    walks = published_walks()
+                    wait_for("the poller to publish again", lambda: published_walks() >=
+                             walks + (2 if outage else 1), 120, 0.2)
+                    kafka("stop")
+                    # down until a transaction of the poller has failed or waits for its commit
+                    before = len(re.findall(r"transaction failed|commit not done yet|"
+                                            r"produce failed|begin of a transaction",
+                                            ingest.logs()))
+                    try:
+                        wait_for("a poller transaction to meet the outage", lambda: len(
+                            re.findall(r"transaction failed|commit not done yet|produce failed|"
+                                       r"begin of a transaction", ingest.logs())) > before, 60,
+                            0.2)
+                        hit += 1
+                    finally:
+                        kafka("start")
+            finally:
+                stop.set()
+                feeder.join()
+            # after the last outage: every entry fed is published, once
+            want = {e["id"] for e in fed}
+
+            def published():
+                recs = [json.loads(r["payload"]) for r in
+                        kcat_read(bootstrap(KAFKA_DIR), bridge.topic("closeio.events"))
+                        if r["headers"].get("ce_origin") == "polling"]
+                return [r["data"]["raw"]["event"]["id"] for r in recs]
+
+            try:
+                got = wait_for("every fed entry on the topic", lambda: (
+                    lambda ids: ids if want <= set(ids) else None)(published()), 120, 1.0)
+            except AssertionError:
+                missing = sorted(want - set(published()))
+                raise AssertionError(f"{len(missing)} of {len(want)} entries never published, "
+                                     f"e.g. {missing[:3]} .. {missing[-3:]}")
+            twice = len(got) - len(set(got))
+            assert twice == 0, f"{twice} entries published twice"
+            assert "Conflicting" not in ingest.logs()
+            assert ingest.stop() == 0
+            print(f"poller through {hit} outages around its transactions: all {len(want)} "
+                  f"entries published once")
+    finally:
+        if not os.path.exists(os.path.join(KAFKA_DIR, "kafka.pid")):
+            kafka("start")
+
+
 if __name__ == "__main__":
     subprocess.run(["rm", "-rf", KAFKA_DIR], check=True)
     kafka("start")
     try:
         run([test_webhook_gets_503_while_the_broker_is_down_and_202_after,
              test_every_2xx_is_on_the_topic_when_the_broker_stops_mid_load,
-             test_sigterm_answers_every_request_waiting_for_kafka])
+             test_sigterm_answers_every_request_waiting_for_kafka,
+             test_poller_publishes_every_entry_once_after_outages_around_its_commits])
     finally:
         kafka("stop")
