@@ -80,6 +80,15 @@ def request(method, url, body=None, headers=None, timeout=30):
         return Response(e.code, dict(e.headers), e.read())
 
 
+class Server(http.server.ThreadingHTTPServer):
+    """http.server's listen backlog is 5: connections opened at once past it wait for SYN
+    retransmits (1 s, 3 s, ...), which stalled the first callbacks of a backlog for seconds and
+    held every partition's committed offset behind them. A receiver in production listens with
+    a deeper one."""
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 class Receiver:
     """A callback receiver on loopback that records every request. `plan(event_id, attempt, path)`
     decides the answer to each attempt: a status, or (status, {headers}) (default 200).
@@ -122,7 +131,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/callback"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -153,11 +162,11 @@ def instance(instance_id, callback_url, **config):
 class Service:
     """One closebridge process (ingest or publish) with its log in the work directory."""
 
-    def __init__(self, work, name, args, env):
+    def __init__(self, work, name, args, env, port=None):
         self.name, self.work = name, work
-        self.port = free_port()
+        self.port = port or free_port()
         self.log_path = os.path.join(work, f"{name}-{self.port}.log")
-        self.log = open(self.log_path, "wb")
+        self.log = open(self.log_path, "ab")
         full_env = dict(os.environ)
         full_env.update(env)
         self.proc = subprocess.Popen(
@@ -220,11 +229,12 @@ class Bridge:
         group_env = {"KAFKA_SESSION_TIMEOUT_MS": "6000", "KAFKA_HEARTBEAT_INTERVAL_MS": "1000"}
         s = Service(self.work, "ingest", ["--instances-file", self.instances_file,
                                           "--poller-group-id", self.group + "-poller"]
-                    + list(args), dict(self.env, **group_env, **(env or {})))
+                    + list(args), {**self.env, **group_env, **(env or {})})
         self.services.append(s)
         return s
 
-    def publish(self, *args, env=None):
+    def publish(self, *args, env=None, port=None):
+        """A publish process; port: its HTTP port (a restarted replica keeps its own)."""
         # A member killed with SIGKILL holds its partitions until its session times out: keep
         # that at the broker's minimum so tests that kill publish do not wait 45 s.
         group_env = {"KAFKA_SESSION_TIMEOUT_MS": "6000", "KAFKA_HEARTBEAT_INTERVAL_MS": "1000"}
@@ -232,7 +242,7 @@ class Bridge:
                                            "--retry-schedule", "1s,1s,2s",
                                            "--allow-private-targets", "127.0.0.0/8,::1/128"]
                     + list(args),
-                    dict(self.env, **group_env, **(env or {})))
+                    {**self.env, **group_env, **(env or {})}, port)
         self.services.append(s)
         return s
 
