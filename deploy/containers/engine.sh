@@ -20,6 +20,8 @@
 set -euo pipefail
 
 state=${CB_ENGINE_STATE:-/run/closebridge-engine}
+# shellcheck source=deploy/proc.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../proc.sh"
 
 die() {
         echo "engine.sh: $*" >&2
@@ -96,14 +98,7 @@ stop() {
         [ -f "$state/dockerd.pid" ] || return 0
         local pid s v l t
         pid=$(cat "$state/dockerd.pid")
-        if kill -0 "$pid" 2>/dev/null; then
-                kill -TERM "$pid"
-                for _ in $(seq 240); do
-                        kill -0 "$pid" 2>/dev/null || break
-                        sleep 0.25
-                done
-                kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-        fi
+        stop_pid "$pid" 60
         # dockerd's own containerd exits with it; so do the shims of stopped containers.
         pkill -TERM -f '^containerd --config /var/run/docker/containerd/' 2>/dev/null || true
         rm -f "$state/dockerd.pid"

@@ -18,6 +18,8 @@ die() { echo "kafka.sh: $*" >&2; exit 1; }
 
 # shellcheck source=deploy/ports.sh
 . "$here/../ports.sh"
+# shellcheck source=deploy/proc.sh
+. "$here/../proc.sh"
 
 fetch() {
         if [ ! -f "$libs/kafka_2.13-4.1.1.jar" ] || [ ! -f "$libs/kafka-tools-4.1.1.jar" ]; then
@@ -82,14 +84,7 @@ stop() {
         local dir=$1 pid
         [ -f "$dir/kafka.pid" ] || return 0
         pid=$(cat "$dir/kafka.pid")
-        if kill -0 "$pid" 2>/dev/null; then
-                kill -TERM "$pid"
-                for _ in $(seq 120); do
-                        kill -0 "$pid" 2>/dev/null || break
-                        sleep 0.25
-                done
-                kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-        fi
+        stop_pid "$pid" 30
         rm -f "$dir/kafka.pid"
 }
 
