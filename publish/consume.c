@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <json-c/json.h>
 #include <json-c/linkhash.h>
 
@@ -903,32 +902,12 @@ size_t publish_topics(const publish_t *pub, char names[][PUBLISH_TOPIC_MAX], int
         return n;
 }
 
-/* Writes the consumer's group.instance.id into buf ("" for a dynamic member). Static
- * membership lets a replica killed and restarted under the same id (a pod name, a compose
- * container's hostname: both kept across restarts) take its partitions back at once, instead of
- * the group waiting out the dead member's session. */
-static void group_instance_id(const publish_t *pub, char *buf, size_t size)
-{
-        const char *id = cb_config_str(pub->cfg, "group-instance-id");
-        char host[128] = "host";
-
-        if (strcmp(id, "auto")) {
-                snprintf(buf, size, "%s", id);
-                return;
-        }
-        gethostname(host, sizeof(host) - 1);
-        host[sizeof(host) - 1] = '\0';
-        snprintf(buf, size, "closebridge-publish-%s-%lld", host,
-                 (long long)cb_config_int(pub->cfg, "http-port"));
-}
-
 int publish_consumer_new(publish_t *pub, char *errstr, size_t errstr_size)
 {
-        char instance_id[256];
         const char *cdefaults[] = {
             "client.id", "closebridge-publish", "group.id", cb_config_str(pub->cfg, "group-id"),
-            /* a static member that stops for good (scaled down) holds its partitions this
-               long; librdkafka's 45 s would pause them for that */
+            /* a member killed with SIGKILL holds its partitions until its session times out:
+               librdkafka's 45 s would pause them for that long */
             "session.timeout.ms", "10000", "heartbeat.interval.ms", "3000",
             /* enable.auto.commit and .offset.store are forced below, not defaults */
             "auto.offset.reset", "earliest", "reconnect.backoff.max.ms", "1000",
@@ -937,10 +916,7 @@ int publish_consumer_new(publish_t *pub, char *errstr, size_t errstr_size)
             "fetch.wait.max.ms", "100",
             /* librdkafka prefetches 64 MiB by default: a quarter keeps the same pace
                (bench/publish) at half the memory */
-            "queued.max.messages.kbytes", "16384",
-            /* last, so that an empty id ends the list here; KAFKA_GROUP_INSTANCE_ID wins, like
-               every librdkafka property */
-            "group.instance.id", instance_id, NULL};
+            "queued.max.messages.kbytes", "16384", NULL};
         const char *pdefaults[] = {"client.id",
                                    "closebridge-publish-producer",
                                    "enable.idempotence",
@@ -954,9 +930,6 @@ int publish_consumer_new(publish_t *pub, char *errstr, size_t errstr_size)
                                    NULL};
         rd_kafka_conf_t *conf;
 
-        group_instance_id(pub, instance_id, sizeof(instance_id));
-        if (!*instance_id)
-                cdefaults[sizeof(cdefaults) / sizeof(cdefaults[0]) - 3] = NULL;
         pub->state = calloc(1, sizeof(*pub->state));
         pub->offsets = publish_offsets_new();
         if (!pub->state || !pub->offsets ||

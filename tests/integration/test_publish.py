@@ -272,26 +272,22 @@ def test_a_fenced_member_exits_with_status_1_and_its_successor_delivers():
         assert second.stop() == 0
 
 
-def test_a_static_member_killed_mid_backlog_resumes_at_once_with_few_duplicates():
-    """SIGKILL mid-backlog and an immediate restart on the same host and port, so under the same
-    default group.instance.id (as a restarted pod or compose container has): the group hands the partitions straight back
-    instead of waiting out the dead member's session (30 s here). What the dead member had
-    delivered but not committed comes twice: printed, not yet bounded (committed offsets lag
-    behind deliveries at the start of a backlog; see issue 13)."""
+def test_killed_mid_backlog_and_restarted_delivers_everything():
+    """SIGKILL with a 2,000-event backlog a quarter delivered and an immediate restart: every event
+    arrives; prints how long the group took to give the partitions to the restarted member (the
+    dead member's session: 6 s here, 10 s by default) and how many came twice."""
     with bridged(many_instances) as (bridge, receiver):
         ingest = bridge.ingest().ready()
         n = 2000
         ids = send_many(ingest, n)
-        # the default group.instance.id: host and HTTP port, which the restart keeps
-        member = {"KAFKA_SESSION_TIMEOUT_MS": "30000"}
-        first = bridge.publish(env=member).ready()
+        first = bridge.publish().ready()
         wait_for("a part of the backlog delivered", lambda: len(receiver.requests) >= n // 4,
                  timeout=60, interval=0.01)
         first.stop(signal.SIGKILL)
         with receiver.lock:
             before = len(receiver.requests)
         restarted = time.monotonic()
-        second = bridge.publish(env=member, port=first.port)
+        second = bridge.publish()
 
         def attempted_by_second():
             try:
@@ -308,11 +304,9 @@ def test_a_static_member_killed_mid_backlog_resumes_at_once_with_few_duplicates(
         with receiver.lock:
             delivered = [r["id"] for r in receiver.requests if r["status"] == 200]
         twice = len(delivered) - len(set(delivered))
-        print(f"static member killed with {before} of {n} delivered: first attempt "
+        print(f"killed with {before} of {n} delivered: first attempt of the restarted member "
               f"{resumed:.1f} s after the restart, {twice} delivered twice "
               f"({100 * twice / n:.1f} %)")
-        # a dynamic member would wait out the 30 s session
-        assert resumed < 15, resumed
         assert set(ids) <= set(delivered)
         assert second.stop() == 0
 
@@ -382,6 +376,6 @@ if __name__ == "__main__":
          test_a_slow_receiver_does_not_delay_a_healthy_one,
          test_one_objects_events_arrive_in_order,
          test_a_fenced_member_exits_with_status_1_and_its_successor_delivers,
-         test_a_static_member_killed_mid_backlog_resumes_at_once_with_few_duplicates,
+         test_killed_mid_backlog_and_restarted_delivers_everything,
          test_a_backlog_of_a_deleted_instance_is_skipped_without_stalling,
          test_the_ssrf_guard_refuses_loopback_and_redirects_are_not_followed])
