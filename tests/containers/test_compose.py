@@ -12,9 +12,9 @@ import subprocess
 import threading
 import time
 
-from harness import SOURCE, fixture, request, run, wait_for
-from stack import (ADMIN, LB, compose, containers, docker, envelope_ids, exec_in, health,
-                   inspect, load, metric, received_ids, topic_values, wait_received, webhook)
+from harness import fixture, request, run, wait_for
+from stack import (ADMIN, LB, compose, containers, docker, envelope_ids, health, inspect, load,
+                   metric, received_ids, wait_received, webhook)
 
 BASE = f"http://{LB[0]}:{LB[1]}"
 DEMO_PATH = "/events/closeio/MjA5MzE="

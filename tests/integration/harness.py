@@ -81,12 +81,9 @@ def request(method, url, body=None, headers=None, timeout=30):
 
 
 class Server(http.server.ThreadingHTTPServer):
-    """http.server's listen backlog is 5: connections opened at once past it wait for SYN
-    retransmits (1 s, 3 s, ...), which stalled the first callbacks of a backlog for seconds and
-    held every partition's committed offset behind them. A receiver in production listens with
-    a deeper one."""
+    """http.server's listen backlog is 5: past it, connections publish opens at once wait for
+    SYN retransmits (1 s, 3 s, ...). A receiver in production listens with a deeper one."""
     request_queue_size = 1024
-    daemon_threads = True
 
 
 class Receiver:
@@ -162,11 +159,11 @@ def instance(instance_id, callback_url, **config):
 class Service:
     """One closebridge process (ingest or publish) with its log in the work directory."""
 
-    def __init__(self, work, name, args, env, port=None):
+    def __init__(self, work, name, args, env):
         self.name, self.work = name, work
-        self.port = port or free_port()
+        self.port = free_port()
         self.log_path = os.path.join(work, f"{name}-{self.port}.log")
-        self.log = open(self.log_path, "ab")
+        self.log = open(self.log_path, "wb")
         full_env = dict(os.environ)
         full_env.update(env)
         self.proc = subprocess.Popen(
@@ -233,8 +230,7 @@ class Bridge:
         self.services.append(s)
         return s
 
-    def publish(self, *args, env=None, port=None):
-        """A publish process; port: its HTTP port (a restarted replica keeps its own)."""
+    def publish(self, *args, env=None):
         # A member killed with SIGKILL holds its partitions until its session times out: keep
         # that at the broker's minimum so tests that kill publish do not wait 45 s.
         group_env = {"KAFKA_SESSION_TIMEOUT_MS": "6000", "KAFKA_HEARTBEAT_INTERVAL_MS": "1000"}
@@ -242,7 +238,7 @@ class Bridge:
                                            "--retry-schedule", "1s,1s,2s",
                                            "--allow-private-targets", "127.0.0.0/8,::1/128"]
                     + list(args),
-                    {**self.env, **group_env, **(env or {})}, port)
+                    {**self.env, **group_env, **(env or {})})
         self.services.append(s)
         return s
 

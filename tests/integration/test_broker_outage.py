@@ -215,14 +215,13 @@ def test_poller_publishes_every_entry_once_after_outages_around_its_commits():
                              walks + (2 if outage else 1), 120, 0.2)
                     kafka("stop")
                     # down until a transaction of the poller has failed or waits for its commit
-                    before = len(re.findall(r"transaction failed|commit not done yet|"
-                                            r"produce failed|begin of a transaction",
-                                            ingest.logs()))
+                    met = lambda: len(re.findall(r"transaction failed|commit not done yet|"
+                                                 r"produce failed|begin of a transaction",
+                                                 ingest.logs()))
+                    before = met()
                     try:
-                        wait_for("a poller transaction to meet the outage", lambda: len(
-                            re.findall(r"transaction failed|commit not done yet|produce failed|"
-                                       r"begin of a transaction", ingest.logs())) > before, 60,
-                            0.2)
+                        wait_for("a poller transaction to meet the outage",
+                                 lambda: met() > before, 60, 0.2)
                         hit += 1
                     finally:
                         kafka("start")
