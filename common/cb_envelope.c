@@ -212,6 +212,17 @@ int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_clos
         return 0;
 }
 
+size_t cb_envelope_record_size(const cb_envelope_t *env, size_t key_len)
+{
+        /* a batch's header is 61 bytes, a record's own fields at most 5 varints of 5 bytes
+           and an attributes byte, each header's two lengths at most 5 bytes each */
+        size_t size = 61 + 26 + env->json_len + key_len, i;
+
+        for (i = 0; i < env->nheaders; i++)
+                size += strlen(env->headers[i].name) + strlen(env->headers[i].value) + 10;
+        return size;
+}
+
 void cb_envelope_fini(cb_envelope_t *env)
 {
         free(env->buf);

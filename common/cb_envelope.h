@@ -50,6 +50,10 @@ typedef struct cb_envelope {
 int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_close_event_t *ev,
                       const char *origin, int64_t now_us);
 
+/* The most bytes env takes as one Kafka record with a key of key_len bytes, uncompressed in a
+ * batch of its own: value, key, headers and the framing of record and batch. */
+size_t cb_envelope_record_size(const cb_envelope_t *env, size_t key_len);
+
 /* Frees what env holds and empties it. An empty (zeroed) envelope is a no-op. */
 void cb_envelope_fini(cb_envelope_t *env);
 

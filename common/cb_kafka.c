@@ -178,10 +178,10 @@ int cb_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, 
         return count;
 }
 
-int cb_kafka_ensure_topics(rd_kafka_t *rk, const cb_config_t *cfg, const cb_topic_spec_t *specs,
-                           size_t n, char *errstr, size_t errstr_size)
+int cb_kafka_ensure_topics(rd_kafka_t *rk, const cb_config_t *cfg, cb_topic_spec_t *specs, size_t n,
+                           char *errstr, size_t errstr_size)
 {
-        rd_kafka_NewTopic_t *topics[16];
+        rd_kafka_NewTopic_t *topics[CB_KAFKA_TOPICS_MAX];
         rd_kafka_AdminOptions_t *opts = NULL;
         rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
         rd_kafka_event_t *ev = NULL;
@@ -191,11 +191,12 @@ int cb_kafka_ensure_topics(rd_kafka_t *rk, const cb_config_t *cfg, const cb_topi
         char err[256];
         size_t i, cnt = 0;
 
-        if (n > 16) {
+        if (n > CB_KAFKA_TOPICS_MAX) {
                 snprintf(errstr, errstr_size, "too many topics");
                 goto done;
         }
         for (i = 0; i < n; i++) {
+                specs[i].created = 0;
                 topics[i] = rd_kafka_NewTopic_new(
                     specs[i].name, (int)cb_config_int(cfg, "topic-partitions"),
                     (int)cb_config_int(cfg, "topic-replication"), err, sizeof(err));
@@ -204,6 +205,15 @@ int cb_kafka_ensure_topics(rd_kafka_t *rk, const cb_config_t *cfg, const cb_topi
                         goto done;
                 }
                 cnt++;
+                snprintf(err, sizeof(err), "%ld",
+                         specs[i].max_message_bytes
+                             ? specs[i].max_message_bytes
+                             : cb_config_int(cfg, "topic-max-message-bytes"));
+                if (rd_kafka_NewTopic_set_config(topics[i], "max.message.bytes", err)) {
+                        snprintf(errstr, errstr_size, "topic %s: cannot set max.message.bytes",
+                                 specs[i].name);
+                        goto done;
+                }
                 if (specs[i].compact &&
                     rd_kafka_NewTopic_set_config(topics[i], "cleanup.policy", "compact")) {
                         snprintf(errstr, errstr_size, "topic %s: cannot set cleanup.policy",
@@ -238,6 +248,9 @@ int cb_kafka_ensure_topics(rd_kafka_t *rk, const cb_config_t *cfg, const cb_topi
                         goto done;
                 }
                 cb_log_info("created topic %s", rd_kafka_topic_result_name(results[k]));
+                for (size_t j = 0; j < n; j++)
+                        if (!strcmp(specs[j].name, rd_kafka_topic_result_name(results[k])))
+                                specs[j].created = 1;
         }
         ret = 0;
 done:
@@ -249,6 +262,107 @@ done:
                 rd_kafka_NewTopic_destroy(topics[i]);
         rd_kafka_queue_destroy(q);
         return ret;
+}
+
+/* The value of max.message.bytes in the DescribeConfigs result of one topic: the number, 0
+ * when the topic does not exist, -1 with errstr set. */
+static long max_message_bytes_of(const rd_kafka_ConfigResource_t *res, char *errstr,
+                                 size_t errstr_size)
+{
+        const rd_kafka_ConfigEntry_t **entries;
+        rd_kafka_resp_err_t err = rd_kafka_ConfigResource_error(res);
+        size_t n, i;
+
+        if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+                return 0;
+        if (err) {
+                snprintf(errstr, errstr_size, "configuration of topic %s: %s",
+                         rd_kafka_ConfigResource_name(res),
+                         rd_kafka_ConfigResource_error_string(res) ?: rd_kafka_err2str(err));
+                return -1;
+        }
+        entries = rd_kafka_ConfigResource_configs(res, &n);
+        for (i = 0; i < n; i++)
+                if (!strcmp(rd_kafka_ConfigEntry_name(entries[i]), "max.message.bytes") &&
+                    rd_kafka_ConfigEntry_value(entries[i]))
+                        return strtol(rd_kafka_ConfigEntry_value(entries[i]), NULL, 10);
+        snprintf(errstr, errstr_size, "topic %s: the broker told no max.message.bytes",
+                 rd_kafka_ConfigResource_name(res));
+        return -1;
+}
+
+static int max_message_bytes_once(rd_kafka_t *rk, const char *const *topics, size_t n, long *out,
+                                  int timeout_ms, char *errstr, size_t errstr_size)
+{
+        rd_kafka_ConfigResource_t *res[CB_KAFKA_TOPICS_MAX];
+        rd_kafka_AdminOptions_t *opts;
+        rd_kafka_queue_t *q;
+        rd_kafka_event_t *ev;
+        const rd_kafka_ConfigResource_t **got;
+        char err[256];
+        size_t i, k, cnt;
+        int ret = -1;
+
+        if (n > CB_KAFKA_TOPICS_MAX) {
+                snprintf(errstr, errstr_size, "too many topics");
+                return -1;
+        }
+        for (i = 0; i < n; i++)
+                res[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topics[i]);
+        q = rd_kafka_queue_new(rk);
+        opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+        rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, err, sizeof(err));
+        rd_kafka_DescribeConfigs(rk, res, n, opts, q);
+        ev = rd_kafka_queue_poll(q, timeout_ms + 5000);
+        if (!ev) {
+                snprintf(errstr, errstr_size, "describing topics timed out after %d ms",
+                         timeout_ms);
+        } else if (rd_kafka_event_error(ev)) {
+                snprintf(errstr, errstr_size, "describing topics: %s",
+                         rd_kafka_event_error_string(ev));
+        } else {
+                got = rd_kafka_DescribeConfigs_result_resources(
+                    rd_kafka_event_DescribeConfigs_result(ev), &cnt);
+                ret = 0;
+                for (i = 0; i < n && !ret; i++) {
+                        out[i] = 0;
+                        for (k = 0; k < cnt; k++)
+                                if (!strcmp(rd_kafka_ConfigResource_name(got[k]), topics[i]))
+                                        out[i] = max_message_bytes_of(got[k], errstr, errstr_size);
+                        ret = out[i] < 0 ? -1 : 0;
+                }
+        }
+        if (ev)
+                rd_kafka_event_destroy(ev);
+        rd_kafka_AdminOptions_destroy(opts);
+        rd_kafka_queue_destroy(q);
+        for (i = 0; i < n; i++)
+                rd_kafka_ConfigResource_destroy(res[i]);
+        return ret;
+}
+
+int cb_kafka_max_message_bytes(rd_kafka_t *rk, const char *const *topics, size_t n, size_t existing,
+                               long *out, int timeout_ms, char *errstr, size_t errstr_size)
+{
+        struct timespec step = {0, 100 * 1000000};
+        int64_t deadline = cb_time_now_ms() + timeout_ms;
+        size_t i;
+
+        for (;;) {
+                if (max_message_bytes_once(rk, topics, n, out, timeout_ms, errstr, errstr_size))
+                        return -1;
+                for (i = 0; i < existing && out[i] > 0; i++)
+                        ;
+                if (i == existing)
+                        return 0;
+                if (cb_time_now_ms() > deadline) {
+                        snprintf(errstr, errstr_size,
+                                 "topic %s: not known to the broker after %d ms", topics[i],
+                                 timeout_ms);
+                        return -1;
+                }
+                nanosleep(&step, NULL);
+        }
 }
 
 void cb_kafka_consumer_destroy(rd_kafka_t *rk, int timeout_ms)

@@ -38,6 +38,14 @@
              100,                                                                                  \
              0,                                                                                    \
              "replication factor of topics created at start-up (-1: the broker's default)"},       \
+            {"topic-max-message-bytes",                                                            \
+             CB_OPT_INT,                                                                           \
+             "2097152",                                                                            \
+             65536,                                                                                \
+             1000000000,                                                                           \
+             0,                                                                                    \
+             "max.message.bytes of topics created at start-up (ingest raises it to fit "           \
+             "--max-body-bytes)"},                                                                 \
         {                                                                                          \
                 "kafka-timeout-ms", CB_OPT_INT, "30000", 1000, 600000, 0,                          \
                     "how long start-up waits for Kafka (topics, instances table)"                  \
@@ -59,17 +67,43 @@ rd_kafka_conf_t *cb_kafka_conf_new(const cb_config_t *cfg, const char *const *de
  * statistics, which every client made by cb_kafka_conf_new emits each second), else 0. */
 int cb_kafka_reachable(void);
 
+/* Record sizes (docs/limits.md). An envelope travels from closeio.events to the retry topics
+ * and the DLQ with headers publish adds on the way (attempt, due time, last status and error,
+ * the DLQ reason): every topic keeps this much room above the largest envelope ingest takes,
+ * for those headers and the record batch's framing. */
+#define CB_RECORD_HEADROOM 16384
+/* What an envelope adds to the body it carries, for bodies whose identifying fields are of
+ * ordinary length (ingest checks each envelope's real size anyway). */
+#define CB_ENVELOPE_ROOM 65536
+/* message.max.bytes of every producer: above any record a topic created here takes (the
+ * largest --max-body-bytes plus the room above), so the topic's max.message.bytes is the limit
+ * that applies. batch.size (1,000,000 by default) still keeps batches of small records small. */
+#define CB_PRODUCER_MESSAGE_MAX "68157440"
+
+/* Topics one call of cb_kafka_ensure_topics or cb_kafka_max_message_bytes takes at most. */
+#define CB_KAFKA_TOPICS_MAX 64
+
 /* A topic to create when missing. */
 typedef struct cb_topic_spec {
         const char *name;
-        int compact; /* cleanup.policy=compact */
+        int compact;            /* cleanup.policy=compact */
+        long max_message_bytes; /* max.message.bytes; 0: topic-max-message-bytes */
+        int created;            /* out: 1 when this call created it (with those settings) */
 } cb_topic_spec_t;
 
 /* Creates the topics of specs[0..n) that do not exist yet, with partitions and replication
- * from cfg, through rk's Admin API. An existing topic is success. Returns 0, or -1 with
- * errstr set. Blocks up to kafka-timeout-ms. Borrows everything. */
-int cb_kafka_ensure_topics(rd_kafka_t *rk, const cb_config_t *cfg, const cb_topic_spec_t *specs,
-                           size_t n, char *errstr, size_t errstr_size);
+ * from cfg and max.message.bytes from the spec, through rk's Admin API. An existing topic is
+ * success (and is left as it is). Sets each spec's created. Returns 0, or -1 with errstr set.
+ * Blocks up to kafka-timeout-ms. Borrows everything. */
+int cb_kafka_ensure_topics(rd_kafka_t *rk, const cb_config_t *cfg, cb_topic_spec_t *specs, size_t n,
+                           char *errstr, size_t errstr_size);
+
+/* Reads the max.message.bytes each of topics[0..n) has (its own or the broker's default) into
+ * out[i]; 0 for a topic that does not exist. The first `existing` topics must exist (they were
+ * just created, and the broker may not tell them yet): it asks again until they do. Returns 0,
+ * or -1 with errstr set. Blocks up to timeout_ms. Borrows everything. */
+int cb_kafka_max_message_bytes(rd_kafka_t *rk, const char *const *topics, size_t n, size_t existing,
+                               long *out, int timeout_ms, char *errstr, size_t errstr_size);
 
 /* The number of partitions of topic, or -1 with errstr set. Blocks up to timeout_ms. */
 int cb_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr,

@@ -16,6 +16,7 @@ typedef struct ingest {
         struct ingest_poller *poller;
         char topic_events[256];
         char topic_instances[256];
+        size_t record_max; /* the largest envelope record to produce (ingest_topics_setup) */
 } ingest_t;
 
 #endif

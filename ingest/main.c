@@ -30,16 +30,18 @@
 #include "poller.h"
 #include "produce.h"
 #include "router.h"
+#include "topics.h"
 
 static const cb_option_t options[] = {
     {"http-bind", CB_OPT_STR, "0.0.0.0", 0, 0, 0, "address the HTTP server listens on"},
     {"http-port", CB_OPT_INT, "8080", 0, 65535, 0, "port the HTTP server listens on"},
     {"http-threads", CB_OPT_INT, "2", 1, 256, 0, "HTTP server threads"},
-    {"http-max-connections", CB_OPT_INT, "1000", 1, 100000, 0, "open connections at most"},
+    {"http-max-connections", CB_OPT_INT, "4096", 1, 100000, 0, "open connections at most"},
     {"http-idle-timeout-s", CB_OPT_INT, "30", 1, 3600, 0,
      "closes a connection idle (or sending slower than this) for this long"},
     {"max-body-bytes", CB_OPT_INT, "1048576", 1024, 67108864, 0,
-     "largest request body accepted; larger ones get 413"},
+     "largest request body accepted; larger ones get 413 (and so do events whose envelope does "
+     "not fit the topics: see docs/limits.md)"},
     {"ack-timeout-ms", CB_OPT_INT, "10000", 100, 300000, 0,
      "how long a webhook waits for Kafka's acknowledgement before it gets 503"},
     {"retry-after-s", CB_OPT_INT, "5", 0, 3600, 0, "Retry-After sent with 503"},
@@ -129,15 +131,9 @@ int main(int argc, char **argv)
         ing.producer = ingest_producer_new(cfg, errstr, sizeof(errstr));
         if (!ing.producer)
                 goto fail;
-        {
-                char state[256];
-                cb_topic_spec_t topics[] = {
-                    {ing.topic_events, 0}, {ing.topic_instances, 1}, {state, 1}};
-                cb_kafka_topic(cfg, CB_TOPIC_POLLER_STATE, state, sizeof(state));
-                if (cb_kafka_ensure_topics(ingest_producer_rk(ing.producer), cfg, topics, 3, errstr,
-                                           sizeof(errstr)))
-                        goto fail;
-        }
+        if (ingest_topics_setup(&ing, errstr, sizeof(errstr)))
+                goto fail;
+        ingest_producer_set_record_max(ing.producer, ing.record_max);
         ing.table = cb_table_new(cfg, ing.topic_instances, errstr, sizeof(errstr));
         if (!ing.table)
                 goto fail;
@@ -162,7 +158,10 @@ int main(int argc, char **argv)
             .bind = cb_config_str(cfg, "http-bind"),
             .port = (int)cb_config_int(cfg, "http-port"),
             .threads = (int)cb_config_int(cfg, "http-threads"),
-            .max_body = (size_t)cb_config_int(cfg, "max-body-bytes"),
+            /* no body is larger than its envelope */
+            .max_body = (size_t)cb_config_int(cfg, "max-body-bytes") < ing.record_max
+                            ? (size_t)cb_config_int(cfg, "max-body-bytes")
+                            : ing.record_max,
             .idle_timeout_s = (int)cb_config_int(cfg, "http-idle-timeout-s"),
             .max_connections = (int)cb_config_int(cfg, "http-max-connections"),
             .handler = ingest_route,

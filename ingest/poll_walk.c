@@ -352,6 +352,40 @@ static int fetch_all(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst, 
         return 0;
 }
 
+/* Builds the envelope of cev into *env. An event whose envelope the topics cannot take (a Close
+ * object of megabytes) goes without data.raw, its body: the event is not lost, and its receiver
+ * can read the object from Close (the polling path has no client to answer 413 to). Returns 0,
+ * or -1 when it is skipped (out of memory, an id too long, or too large even so), logged. */
+static int build(ingest_poller_t *p, const cb_instance_t *inst, cb_close_event_t *cev, int64_t now,
+                 cb_envelope_t *env)
+{
+        size_t key = strlen(inst->id);
+
+        if (cb_envelope_build(env, inst->id, cev, "polling", now)) {
+                cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
+                          "poller: instance %s: event %s skipped: out of memory or an id too long",
+                          inst->id, cev->close_id);
+                return -1;
+        }
+        if (cb_envelope_record_size(env, key) <= p->ing->record_max)
+                return 0;
+        cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
+                  "poller: instance %s: event %s: its envelope of %zu bytes is over the %zu the "
+                  "topics take; published without data.raw",
+                  inst->id, cev->close_id, cb_envelope_record_size(env, key), p->ing->record_max);
+        cb_envelope_fini(env);
+        cev->raw_text = NULL;
+        cev->raw_len = 0;
+        if (!cb_envelope_build(env, inst->id, cev, "polling", now) &&
+            cb_envelope_record_size(env, key) <= p->ing->record_max)
+                return 0;
+        cb_envelope_fini(env);
+        cb_log_kv(CB_LOG_ERROR, CB_KV("instance", inst->id),
+                  "poller: instance %s: event %s skipped: too large even without its body",
+                  inst->id, cev->close_id);
+        return -1;
+}
+
 void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst, ingest_sched_t *s)
 {
         long interval = interval_ms(p, inst);
@@ -389,13 +423,8 @@ void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst,
                 dates[nids++] = cev.date_us;
                 if (ingest_poll_state_is_new(&s->state, cev.close_id, cev.date_us) &&
                     wanted(&filter, cev.object_type)) {
-                        if (!cb_envelope_build(&envs[nenv], inst->id, &cev, "polling", now))
+                        if (!build(p, inst, &cev, now, &envs[nenv]))
                                 nenv++;
-                        else
-                                cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
-                                          "poller: instance %s: event %s skipped: out of memory "
-                                          "or an id too long",
-                                          inst->id, cev.close_id);
                 }
                 cb_close_event_fini(&cev);
         }

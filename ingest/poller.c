@@ -336,6 +336,8 @@ ingest_poller_t *ingest_poller_new(ingest_t *ing, char *errstr, size_t errstr_si
                                     "all",
                                     "reconnect.backoff.max.ms",
                                     "1000",
+                                    "message.max.bytes",
+                                    CB_PRODUCER_MESSAGE_MAX,
                                     NULL};
         const char *cdefaults[] = {"client.id",
                                    "closebridge-poller",

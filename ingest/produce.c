@@ -18,7 +18,8 @@ struct ingest_producer {
         rd_kafka_t *rk;
         pthread_t thread;
         volatile int run;
-        int fatal; /* atomic */
+        int fatal;         /* atomic */
+        size_t record_max; /* set before requests come; then read only */
 };
 
 /* What a delivery report's opaque points to: a request's batch or a start-up write. */
@@ -30,6 +31,7 @@ typedef struct batch {
         cb_http_req_t *req; /* one reference */
         int pending;        /* atomic: records not yet reported */
         int failed;         /* atomic */
+        int too_large;      /* atomic: Kafka refused a record for its size */
         char *accepted;     /* the 202 body */
         int64_t started_us; /* when its records were handed to the producer */
 } batch_t;
@@ -48,7 +50,12 @@ static void batch_finish(batch_t *b)
         char retry[16];
 
         cb_metrics_observe(b->p->ack_time, "", (double)(cb_time_now_us() - b->started_us) / 1e6);
-        if (__atomic_load_n(&b->failed, __ATOMIC_ACQUIRE)) {
+        if (__atomic_load_n(&b->too_large, __ATOMIC_ACQUIRE)) {
+                /* permanent: sent again, it is refused again */
+                cb_http_respond_error(b->req, 413,
+                                      "the event is larger than the Kafka topic takes "
+                                      "(max.message.bytes); see docs/limits.md");
+        } else if (__atomic_load_n(&b->failed, __ATOMIC_ACQUIRE)) {
                 snprintf(retry, sizeof(retry), "%ld", cb_config_int(b->p->cfg, "retry-after-s"));
                 cb_http_respond_error_h(b->req, 503,
                                         "Kafka did not acknowledge the event in time; send it "
@@ -62,9 +69,11 @@ static void batch_finish(batch_t *b)
         free(b);
 }
 
-/* Counts k records of b as done; the last one answers. */
-static void batch_done(batch_t *b, int k, int failed)
+/* Counts k records of b as done (failed: with that error); the last one answers. */
+static void batch_done(batch_t *b, int k, rd_kafka_resp_err_t failed)
 {
+        if (failed == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+                __atomic_store_n(&b->too_large, 1, __ATOMIC_RELEASE);
         if (failed)
                 __atomic_store_n(&b->failed, 1, __ATOMIC_RELEASE);
         if (__atomic_sub_fetch(&b->pending, k, __ATOMIC_ACQ_REL) == 0)
@@ -86,7 +95,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
         if (*kind == OP_BATCH) {
                 cb_metrics_add(((batch_t *)kind)->p->produced,
                                rkm->err ? "result=\"failed\"" : "result=\"acknowledged\"", 1);
-                batch_done((batch_t *)kind, 1, rkm->err != 0);
+                batch_done((batch_t *)kind, 1, rkm->err);
                 return;
         }
         sw = (sync_wait_t *)kind;
@@ -124,25 +133,27 @@ static void *poll_main(void *arg)
 ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, size_t errstr_size)
 {
         char timeout[24];
-        const char *defaults[] = {
-            "client.id", "closebridge-ingest", "enable.idempotence", "true", "acks", "all",
-            /* one produce request per millisecond keeps latency low and
-               batches under load (reference §7) */
-            "linger.ms", "1",
-            /* ...but 32 waiting events go at once: every one holds a
-               client's request open, and a burst need not wait out the
-               linger (bench/ingest: 27k -> 34k requests/s, p50 2.2 -> 1.7
-               ms at 64 connections) */
-            "batch.num.messages", "32", "message.timeout.ms", timeout,
-            /* a request written while the previous one is unacknowledged
-               is sent at once, not held back by Nagle (p99 14 -> 10 ms
-               in bench/ingest) */
-            "socket.nagle.disable", "true",
-            /* envelopes of one batch share most of their text: lz4 shrinks
-               what the broker validates and stores, and halves its CPU per
-               record (bench/ingest, interleaved: 8 -> 4 us, 44k -> 49k
-               requests/s); every Kafka client reads it */
-            "compression.type", "lz4", "reconnect.backoff.max.ms", "1000", NULL};
+        const char *defaults[] = {"client.id", "closebridge-ingest", "enable.idempotence", "true",
+                                  "acks", "all",
+                                  /* one produce request per millisecond keeps latency low and
+                                     batches under load (reference §7) */
+                                  "linger.ms", "1",
+                                  /* ...but 32 waiting events go at once: every one holds a
+                                     client's request open, and a burst need not wait out the
+                                     linger (bench/ingest: 27k -> 34k requests/s, p50 2.2 -> 1.7
+                                     ms at 64 connections) */
+                                  "batch.num.messages", "32", "message.timeout.ms", timeout,
+                                  /* a request written while the previous one is unacknowledged
+                                     is sent at once, not held back by Nagle (p99 14 -> 10 ms
+                                     in bench/ingest) */
+                                  "socket.nagle.disable", "true",
+                                  /* envelopes of one batch share most of their text: lz4 shrinks
+                                     what the broker validates and stores, and halves its CPU per
+                                     record (bench/ingest, interleaved: 8 -> 4 us, 44k -> 49k
+                                     requests/s); every Kafka client reads it */
+                                  "compression.type", "lz4", "reconnect.backoff.max.ms", "1000",
+                                  /* the topics' max.message.bytes is the limit (cb_kafka.h) */
+                                  "message.max.bytes", CB_PRODUCER_MESSAGE_MAX, NULL};
         ingest_producer_t *p = calloc(1, sizeof(*p));
         rd_kafka_conf_t *conf;
 
@@ -151,6 +162,7 @@ ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, siz
                 return NULL;
         }
         p->cfg = cfg;
+        p->record_max = (size_t)strtoul(CB_PRODUCER_MESSAGE_MAX, NULL, 10);
         p->produced =
             cb_metrics_family("closebridge_envelopes_total",
                               "envelopes produced to Kafka, by result", CB_METRIC_COUNTER);
@@ -180,6 +192,11 @@ ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, siz
 fail:
         ingest_producer_destroy(p);
         return NULL;
+}
+
+void ingest_producer_set_record_max(ingest_producer_t *p, size_t record_max)
+{
+        p->record_max = record_max;
 }
 
 rd_kafka_t *ingest_producer_rk(ingest_producer_t *p)
@@ -239,9 +256,23 @@ void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *
                           const char *key, const cb_envelope_t *envs, size_t n)
 {
         rd_kafka_resp_err_t err;
-        batch_t *b = calloc(1, sizeof(*b));
-        size_t i;
+        batch_t *b;
+        size_t i, size;
+        char msg[256];
 
+        for (i = 0; i < n; i++) {
+                size = cb_envelope_record_size(&envs[i], strlen(key));
+                if (size > p->record_max) {
+                        snprintf(msg, sizeof(msg),
+                                 "the event's envelope is %zu bytes; %s takes %zu at most "
+                                 "(see docs/limits.md)",
+                                 size, topic, p->record_max);
+                        cb_metrics_add(p->produced, "result=\"too_large\"", (double)n);
+                        cb_http_respond_error(req, 413, msg);
+                        return;
+                }
+        }
+        b = calloc(1, sizeof(*b));
         if (!b || !(b->accepted = accepted_body(envs, n))) {
                 free(b);
                 cb_http_respond_error(req, 500, "out of memory");
@@ -259,7 +290,7 @@ void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *
                         /* No report will come for this record or the ones not sent. */
                         cb_log_warn("produce to %s refused: %s", topic, rd_kafka_err2str(err));
                         cb_metrics_add(p->produced, "result=\"refused\"", (double)(n - i));
-                        batch_done(b, (int)(n - i) + 1, 1);
+                        batch_done(b, (int)(n - i) + 1, err);
                         return;
                 }
         }

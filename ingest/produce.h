@@ -1,7 +1,8 @@
 /* ingest producer: the idempotent Kafka producer behind every 2xx ingest sends.
  *
  * A request is answered 202 only after Kafka acknowledged every envelope of it (acks=all),
- * and 503 with Retry-After when any was refused or not acknowledged within ack-timeout-ms.
+ * 503 with Retry-After when any was refused or not acknowledged within ack-timeout-ms, and 413
+ * when one is too large for its topic (permanent: the same event is refused again).
  * Threads: delivery reports run on the producer's own poll thread, which answers requests. */
 #ifndef INGEST_PRODUCE_H
 #define INGEST_PRODUCE_H
@@ -18,6 +19,10 @@ typedef struct ingest_producer ingest_producer_t;
 /* Creates the producer from cfg (borrowed for its life) and starts its poll thread.
  * Returns NULL with errstr set. */
 ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, size_t errstr_size);
+
+/* Sets the largest record ingest_producer_send produces (cb_envelope_record_size); a request
+ * with a larger envelope gets 413 and nothing of it is produced. Call before requests come. */
+void ingest_producer_set_record_max(ingest_producer_t *p, size_t record_max);
 
 /* The librdkafka handle, borrowed, e.g. for the Admin API. */
 rd_kafka_t *ingest_producer_rk(ingest_producer_t *p);
