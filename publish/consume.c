@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include <json-c/linkhash.h>
 
@@ -82,21 +83,12 @@ static void item_free(item_t *it)
         free(it);
 }
 
-/* The item reached a final state: move the partition's offset if it can, and free it. */
+/* The item reached a final state: its partition's position to commit moves (see offsets.h),
+ * and it is freed. */
 static void final(publish_t *pub, item_t *it)
 {
-        rd_kafka_topic_partition_list_t *parts;
-        int64_t commit =
-            publish_offsets_done(pub->offsets, topic_of(it), it->rkm->partition, it->rkm->offset);
-
-        if (commit >= 0) {
-                parts = rd_kafka_topic_partition_list_new(1);
-                rd_kafka_topic_partition_list_add(parts, topic_of(it), it->rkm->partition)->offset =
-                    commit;
-                if (rd_kafka_offsets_store(pub->rk, parts) == RD_KAFKA_RESP_ERR_NO_ERROR)
-                        pub->state->stored++;
-                rd_kafka_topic_partition_list_destroy(parts);
-        }
+        publish_offsets_done(pub->offsets, topic_of(it), it->rkm->partition, it->rkm->offset);
+        pub->state->stored++;
         item_free(it);
 }
 
@@ -715,10 +707,16 @@ static void on_message(publish_t *pub, rd_kafka_message_t *rkm)
         item_t *it = calloc(1, sizeof(*it));
         char *a, *due;
 
-        if (!it || publish_offsets_track(pub->offsets, rd_kafka_topic_name(rkm->rkt),
-                                         rkm->partition, rkm->offset)) {
-                /* not tracked, so its offset is never committed: redelivered after restart */
-                cb_log_error("out of memory taking a message");
+        int tracked = it ? publish_offsets_track(pub->offsets, rd_kafka_topic_name(rkm->rkt),
+                                                 rkm->partition, rkm->offset)
+                         : -1;
+
+        if (tracked) {
+                if (tracked < 0) /* not tracked, so never committed: redelivered after restart */
+                        cb_log_error("out of memory taking a message");
+                else /* its last owner finished it (the commit's metadata) */
+                        count(pub->m_deliveries, "outcome", "already-final");
+                pub->state->stored += tracked > 0;
                 free(it);
                 rd_kafka_message_destroy(rkm);
                 return;
@@ -791,17 +789,62 @@ static void drain(publish_t *pub, int64_t timeout_ms)
         rd_kafka_poll(pub->prk, 0);
 }
 
-static void commit(publish_t *pub, int async)
+/* Commits each partition's position (offsets.h) that changed since the last commit (every one
+ * with all), with the final offsets beyond it in the metadata. */
+static void commit(publish_t *pub, int async, int all)
 {
+        rd_kafka_topic_partition_list_t *list;
+        rd_kafka_topic_partition_t *tp;
         rd_kafka_resp_err_t err;
+        char meta[PUBLISH_OFFSETS_META_MAX];
+        const char *topic;
+        int32_t partition;
+        int64_t offset;
+        size_t i, n = publish_offsets_count(pub->offsets);
 
-        if (!pub->state->stored)
+        if (!pub->state->stored && !all)
                 return;
-        err = rd_kafka_commit(pub->rk, NULL, async);
-        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-                cb_log_warn("commit failed: %s", rd_kafka_err2str(err));
         pub->state->stored = 0;
         pub->state->last_commit_ms = cb_time_now_ms();
+        list = rd_kafka_topic_partition_list_new((int)n);
+        for (i = 0; i < n; i++) {
+                if (!publish_offsets_position(pub->offsets, i, !all, &topic, &partition, &offset,
+                                              meta, sizeof(meta)))
+                        continue;
+                tp = rd_kafka_topic_partition_list_add(list, topic, partition);
+                tp->offset = offset;
+                /* the list frees it */
+                if (*meta && (tp->metadata = strdup(meta)))
+                        tp->metadata_size = strlen(meta);
+        }
+        err = list->cnt ? rd_kafka_commit(pub->rk, list, async) : 0;
+        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+                cb_log_warn("commit failed: %s", rd_kafka_err2str(err));
+        rd_kafka_topic_partition_list_destroy(list);
+}
+
+/* Starts the partitions of parts from what their last owner committed, offsets and metadata:
+ * what it finished beyond its committed offset is not delivered again. Without an answer in
+ * time they start from the committed offsets alone (delivered again: at least once). */
+static void restore(publish_t *pub, const rd_kafka_topic_partition_list_t *parts)
+{
+        rd_kafka_topic_partition_list_t *got = rd_kafka_topic_partition_list_copy(parts);
+        rd_kafka_resp_err_t err = rd_kafka_committed(pub->rk, got, 10000);
+        const rd_kafka_topic_partition_t *tp;
+        int i;
+
+        if (err)
+                cb_log_warn("committed offsets not read: %s; what the last owner finished beyond "
+                            "them is delivered again",
+                            rd_kafka_err2str(err));
+        for (i = 0; !err && i < got->cnt; i++) {
+                tp = &got->elems[i];
+                if (!tp->err && tp->offset >= 0 &&
+                    publish_offsets_restore(pub->offsets, tp->topic, tp->partition, tp->offset,
+                                            tp->metadata, tp->metadata_size))
+                        cb_log_error("out of memory restoring %s/%d", tp->topic, tp->partition);
+        }
+        rd_kafka_topic_partition_list_destroy(got);
 }
 
 /* Drops everything held or tracked for the current assignment. */
@@ -838,18 +881,29 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 cb_log_info("assigned %d partitions", parts->cnt);
+                restore(pub, parts);
                 rd_kafka_assign(rk, parts);
                 return;
         }
         /* Hand back cleanly: let attempts in flight finish, commit what is final. */
         drain(pub, cb_config_int(pub->cfg, "delivery-timeout-ms"));
-        if (!rd_kafka_assignment_lost(rk)) {
-                pub->state->stored = 1;
-                commit(pub, 0);
-        }
+        if (!rd_kafka_assignment_lost(rk))
+                commit(pub, 0, 1);
         forget_assignment(pub, parts);
         cb_log_info("revoked %d partitions", parts->cnt);
         rd_kafka_assign(rk, NULL);
+}
+
+/* Reports of asynchronous commits: a refused one is logged (the next commit carries the same
+ * positions or later ones, so nothing is to be redone). */
+static void offset_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                             rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+        (void)rk;
+        (void)parts;
+        (void)opaque;
+        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+                cb_log_warn("commit failed: %s", rd_kafka_err2str(err));
 }
 
 /* Stops publish after rk's fatal error (exit status 1): nothing more is committed. */
@@ -902,8 +956,28 @@ size_t publish_topics(const publish_t *pub, char names[][PUBLISH_TOPIC_MAX], int
         return n;
 }
 
+/* Writes the consumer's group.instance.id into buf ("" for a dynamic member). Static
+ * membership lets a replica killed and restarted under the same id (a pod name, a compose
+ * container's hostname: both kept across restarts) take its partitions back at once, instead of
+ * the group waiting out the dead member's session. */
+static void group_instance_id(const publish_t *pub, char *buf, size_t size)
+{
+        const char *id = cb_config_str(pub->cfg, "group-instance-id");
+        char host[128] = "host";
+
+        if (strcmp(id, "auto")) {
+                snprintf(buf, size, "%s", id);
+                return;
+        }
+        gethostname(host, sizeof(host) - 1);
+        host[sizeof(host) - 1] = '\0';
+        snprintf(buf, size, "closebridge-publish-%s-%lld", host,
+                 (long long)cb_config_int(pub->cfg, "http-port"));
+}
+
 int publish_consumer_new(publish_t *pub, char *errstr, size_t errstr_size)
 {
+        char instance_id[256];
         const char *cdefaults[] = {
             "client.id", "closebridge-publish", "group.id", cb_config_str(pub->cfg, "group-id"),
             /* a member killed with SIGKILL holds its partitions until its session times out:
@@ -916,20 +990,20 @@ int publish_consumer_new(publish_t *pub, char *errstr, size_t errstr_size)
             "fetch.wait.max.ms", "100",
             /* librdkafka prefetches 64 MiB by default: a quarter keeps the same pace
                (bench/publish) at half the memory */
-            "queued.max.messages.kbytes", "16384", NULL};
-        const char *pdefaults[] = {"client.id",
-                                   "closebridge-publish-producer",
-                                   "enable.idempotence",
-                                   "true",
-                                   "acks",
-                                   "all",
-                                   "linger.ms",
-                                   "5",
-                                   "reconnect.backoff.max.ms",
-                                   "1000",
-                                   NULL};
+            "queued.max.messages.kbytes", "16384",
+            /* last, so that an empty id ends the list here; KAFKA_GROUP_INSTANCE_ID wins, like
+               every librdkafka property */
+            "group.instance.id", instance_id, NULL};
+        const char *pdefaults[] = {"client.id", "closebridge-publish-producer",
+                                   "enable.idempotence", "true", "acks", "all", "linger.ms", "5",
+                                   "reconnect.backoff.max.ms", "1000",
+                                   /* the topics' max.message.bytes is the limit */
+                                   "message.max.bytes", CB_PRODUCER_MESSAGE_MAX, NULL};
         rd_kafka_conf_t *conf;
 
+        group_instance_id(pub, instance_id, sizeof(instance_id));
+        if (!*instance_id)
+                cdefaults[sizeof(cdefaults) / sizeof(cdefaults[0]) - 3] = NULL;
         pub->state = calloc(1, sizeof(*pub->state));
         pub->offsets = publish_offsets_new();
         if (!pub->state || !pub->offsets ||
@@ -945,6 +1019,7 @@ int publish_consumer_new(publish_t *pub, char *errstr, size_t errstr_size)
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", NULL, 0);
         rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", NULL, 0);
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+        rd_kafka_conf_set_offset_commit_cb(conf, offset_commit_cb);
         rd_kafka_conf_set_error_cb(conf, error_cb);
         rd_kafka_conf_set_opaque(conf, pub);
         pub->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
@@ -996,7 +1071,7 @@ int publish_consume_loop(publish_t *pub)
                 retry_moves(pub);
                 wait = release_due(pub);
                 if (cb_time_now_ms() - pub->state->last_commit_ms >= commit_interval)
-                        commit(pub, 1);
+                        commit(pub, 1, 0);
                 if (publish_engine_pending(pub->engine) >= max_in_flight) {
                         /* full: wait for attempts to come back, not for more messages */
                         struct timespec step = {0, 1000000};
@@ -1025,7 +1100,7 @@ int publish_consume_loop(publish_t *pub)
         drain(pub, cb_config_int(pub->cfg, "delivery-timeout-ms") + 1000);
         rd_kafka_flush(pub->prk, 10000);
         rd_kafka_poll(pub->prk, 0);
-        commit(pub, 0);
+        commit(pub, 0, 1);
         return 0;
 }
 
@@ -1035,13 +1110,11 @@ void publish_consumer_close(publish_t *pub)
         item_t *it, *next;
         size_t i;
 
-        cb_kafka_consumer_destroy(pub->rk, 5000);
-        pub->rk = NULL;
-        if (pub->prk) {
+        /* rd_kafka_destroy waits for every message of its consumer to be destroyed, and items
+           own theirs (held for a retry topic, say): the producer's reports first (they refer to
+           items), then the items, then the consumer. */
+        if (pub->prk)
                 rd_kafka_flush(pub->prk, 5000);
-                rd_kafka_destroy(pub->prk);
-                pub->prk = NULL;
-        }
         if (st) {
                 for (i = 0; i < st->nheld; i++) {
                         for (it = st->held[i].head; it; it = next) {
@@ -1061,6 +1134,12 @@ void publish_consumer_close(publish_t *pub)
                         lh_table_free(st->unknown);
                 free(st);
                 pub->state = NULL;
+        }
+        cb_kafka_consumer_destroy(pub->rk, 5000);
+        pub->rk = NULL;
+        if (pub->prk) {
+                rd_kafka_destroy(pub->prk);
+                pub->prk = NULL;
         }
         publish_offsets_destroy(pub->offsets);
         pub->offsets = NULL;

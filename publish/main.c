@@ -24,6 +24,7 @@
 #include "cb_main.h"
 #include "cb_table.h"
 #include "consume.h"
+#include "topics.h"
 #include "deliver.h"
 #include "publish.h"
 
@@ -40,6 +41,9 @@ static const cb_option_t options[] = {
     {"http-port", CB_OPT_INT, "8081", 0, 65535, 0, "port the health server listens on"},
     {"group-id", CB_OPT_STR, "closebridge-publish", 0, 0, 0,
      "Kafka consumer group shared by every publish replica"},
+    {"group-instance-id", CB_OPT_STR, "auto", 0, 0, 0,
+     "static group membership: a replica restarted with the same id gets its partitions back at "
+     "once (auto: closebridge-publish-<hostname>-<http-port>; empty: a dynamic member)"},
     {"commit-interval-ms", CB_OPT_INT, "20", 1, 60000, 0,
      "how often final offsets are committed: what a crash may deliver twice"},
     {"delivery-timeout-ms", CB_OPT_INT, "15000", 100, 300000, 0,
@@ -136,13 +140,12 @@ int main(int argc, char **argv)
 {
         char errstr[512], names[PUBLISH_LADDER_MAX + 5][PUBLISH_TOPIC_MAX];
         int compact[PUBLISH_LADDER_MAX + 5];
-        cb_topic_spec_t topics[PUBLISH_LADDER_MAX + 5];
         cb_config_t *cfg =
             cb_config_new("publish", CB_VERSION, options, sizeof(options) / sizeof(options[0]));
         publish_t pub;
         cb_http_t *http = NULL;
         cb_http_conf_t hconf;
-        size_t n, i;
+        size_t n;
         int rc, exit_code = 0;
 
         memset(&pub, 0, sizeof(pub));
@@ -182,11 +185,9 @@ int main(int argc, char **argv)
         if (setup(&pub, errstr, sizeof(errstr)) ||
             publish_consumer_new(&pub, errstr, sizeof(errstr)))
                 goto fail;
-        n = publish_topics(&pub, names, compact);
-        for (i = 0; i < n; i++)
-                topics[i] = (cb_topic_spec_t){names[i], compact[i]};
-        if (cb_kafka_ensure_topics(pub.prk, cfg, topics, n, errstr, sizeof(errstr)))
+        if (publish_topics_setup(&pub, errstr, sizeof(errstr)))
                 goto fail;
+        n = publish_topics(&pub, names, compact);
         /* the health server reads it: published once made */
         __atomic_store_n(&pub.table, cb_table_new(cfg, pub.topic_instances, errstr, sizeof(errstr)),
                          __ATOMIC_RELEASE);

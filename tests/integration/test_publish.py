@@ -272,22 +272,26 @@ def test_a_fenced_member_exits_with_status_1_and_its_successor_delivers():
         assert second.stop() == 0
 
 
-def test_killed_mid_backlog_and_restarted_delivers_everything():
-    """SIGKILL with a 2,000-event backlog a quarter delivered and an immediate restart: every event
-    arrives; prints how long the group took to give the partitions to the restarted member (the
-    dead member's session: 6 s here, 10 s by default) and how many came twice."""
+def test_killed_mid_backlog_and_restarted_resumes_at_once_with_few_duplicates():
+    """SIGKILL with a 2,000-event backlog partly delivered and an immediate restart under the same
+    --group-instance-id (a pod or container name): the restarted member takes its partitions back
+    at once, without waiting out the dead member's session (6 s here), and skips what the dead
+    one had delivered beyond its committed offsets (the commit's metadata, publish/offsets.h).
+    What is delivered twice is what was in flight at the kill (the receiver answered, the dead
+    process never read it) or answered while its commit was on its way; of what was answered
+    over a second before the kill, at most 1 % of the backlog."""
+    max_in_flight = 256
     with bridged(many_instances) as (bridge, receiver):
         ingest = bridge.ingest().ready()
         n = 2000
         ids = send_many(ingest, n)
-        first = bridge.publish().ready()
+        member = ["--group-instance-id", "publish-0", "--max-in-flight", str(max_in_flight)]
+        first = bridge.publish(*member).ready()
         wait_for("a part of the backlog delivered", lambda: len(receiver.requests) >= n // 4,
                  timeout=60, interval=0.01)
         first.stop(signal.SIGKILL)
-        with receiver.lock:
-            before = len(receiver.requests)
-        restarted = time.monotonic()
-        second = bridge.publish()
+        killed = time.monotonic()
+        second = bridge.publish(*member)
 
         def attempted_by_second():
             try:
@@ -298,16 +302,32 @@ def test_killed_mid_backlog_and_restarted_delivers_everything():
         # the group has given the partitions back once the restarted member attempts one
         wait_for("an attempt by the restarted member", attempted_by_second, timeout=60,
                  interval=0.01)
-        resumed = time.monotonic() - restarted
+        resumed = time.monotonic() - killed
         wait_for("every event delivered", lambda: all(receiver.delivered(i) for i in ids),
                  timeout=120)
         with receiver.lock:
-            delivered = [r["id"] for r in receiver.requests if r["status"] == 200]
-        twice = len(delivered) - len(set(delivered))
-        print(f"killed with {before} of {n} delivered: first attempt of the restarted member "
-              f"{resumed:.1f} s after the restart, {twice} delivered twice "
-              f"({100 * twice / n:.1f} %)")
-        assert set(ids) <= set(delivered)
+            delivered = [(r["id"], r["at"]) for r in receiver.requests if r["status"] == 200]
+        first_at, twice = {}, []
+        for event_id, at in delivered:
+            if event_id in first_at:
+                twice.append(killed - first_at[event_id])
+            else:
+                first_at[event_id] = at
+        # answered well before the kill, so final and committed with its metadata in time
+        # (commits go every 20 ms): these are the duplicates closebridge could have avoided.
+        # The others were in flight, or answered while their commit was on its way: their
+        # number follows the delivery rate and the broker's commit latency, so it is printed.
+        avoidable = sum(1 for age in twice if age > 1)
+        skipped = re.search(r'^closebridge_deliveries_total\{outcome="already-final"\} (\S+)',
+                            request("GET", second.url + "/metrics").body.decode(), re.M)
+        answered = sum(1 for at in first_at.values() if at <= killed)
+        print(f"killed with {answered} of {n} answered: first attempt of the "
+              f"restarted member {resumed:.2f} s after the kill; {len(twice)} of {n} delivered "
+              f"twice ({100 * len(twice) / n:.1f} %), {avoidable} of them answered over 1 s "
+              f"before the kill; {skipped.group(1) if skipped else 0} skipped as already final")
+        assert set(ids) <= set(first_at)
+        assert resumed < 5, f"the restarted member waited {resumed:.1f} s: a session time-out"
+        assert avoidable <= n // 100, f"{avoidable} duplicates answered long before the kill"
         assert second.stop() == 0
 
 
@@ -376,6 +396,6 @@ if __name__ == "__main__":
          test_a_slow_receiver_does_not_delay_a_healthy_one,
          test_one_objects_events_arrive_in_order,
          test_a_fenced_member_exits_with_status_1_and_its_successor_delivers,
-         test_killed_mid_backlog_and_restarted_delivers_everything,
+         test_killed_mid_backlog_and_restarted_resumes_at_once_with_few_duplicates,
          test_a_backlog_of_a_deleted_instance_is_skipped_without_stalling,
          test_the_ssrf_guard_refuses_loopback_and_redirects_are_not_followed])
