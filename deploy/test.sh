@@ -2,9 +2,11 @@
 # Runs every test of closebridge: installs what the tests need, fetches Apache Kafka from Maven
 # Central, then builds twice (a normal build and an AddressSanitizer + UBSan build) and runs
 # the whole ctest suite on each; ctest starts a real Kafka broker on loopback for the
-# integration tests. Last, the container stage (tests/containers/run.sh): a Docker engine of
-# its own, the image built from the Dockerfile and the repository's docker-compose.yml run for
-# real; it needs root, and fails (it is never skipped) where dockerd cannot start.
+# integration tests. Then the fuzz stage (tests/fuzz/run.sh): every libFuzzer target for 60 s,
+# as many at once as there are cores. Last, the container stage (tests/containers/run.sh): a
+# Docker engine of its own, the image built from the Dockerfile and the repository's
+# docker-compose.yml run for real; it needs root, and fails (it is never skipped) where dockerd
+# cannot start.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$top/deploy/install-deps.sh" test
@@ -24,6 +26,8 @@ for variant in build build-asan; do
         "$top/deploy/build.sh" "$variant" "${args[@]}"
         (cd "$top/$variant" && ctest --output-on-failure) || status=1
 done
+echo "== fuzz" >&2
+"$top/tests/fuzz/run.sh" || status=1
 echo "== containers" >&2
 "$top/tests/containers/run.sh" "$venv/bin/python" || status=1
 exit $status

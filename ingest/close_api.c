@@ -71,6 +71,29 @@ long ingest_close_rate_limit_wait(const char *retry_after, const char *ratelimit
         return v < 1000 ? 1000 : v > 86400000 ? 86400000 : (long)v;
 }
 
+int ingest_close_page_parse(const char *buf, size_t len, ingest_close_page_t *page, char *errstr,
+                            size_t errstr_size)
+{
+        char err[256] = "";
+        yyjson_val *root;
+        const char *next;
+
+        memset(page, 0, sizeof(*page));
+        page->doc = cb_json_read(buf, len, CB_JSON_MAX_DEPTH, err, sizeof(err));
+        root = yyjson_doc_get_root(page->doc);
+        page->events = yyjson_obj_get(root, "data");
+        if (!yyjson_is_arr(page->events)) {
+                snprintf(errstr, errstr_size, "the Event Log answer has no \"data\" list%s%s",
+                         *err ? ": " : "", err);
+                yyjson_doc_free(page->doc);
+                memset(page, 0, sizeof(*page));
+                return -1;
+        }
+        next = yyjson_get_str(yyjson_obj_get(root, "cursor_next"));
+        page->cursor_next = next && *next ? next : NULL;
+        return 0;
+}
+
 ingest_close_result_t ingest_close_fetch(CURL *curl, const char *base, const char *api_key,
                                          int64_t from_us, const char *cursor, long timeout_ms,
                                          const int *halt, ingest_close_page_t *page, long *wait_ms,
@@ -78,10 +101,8 @@ ingest_close_result_t ingest_close_fetch(CURL *curl, const char *base, const cha
 {
         answer_t a = {0};
         struct curl_header *ra = NULL, *rl = NULL;
-        char url[2048], date[40], err[256];
+        char url[2048], date[40];
         char *escaped = NULL;
-        yyjson_val *root;
-        const char *next;
         ingest_close_result_t res = INGEST_CLOSE_ERROR;
         CURLcode rc;
         long status = 0;
@@ -150,19 +171,8 @@ ingest_close_result_t ingest_close_fetch(CURL *curl, const char *base, const cha
                 snprintf(errstr, errstr_size, "HTTP %ld from %s/event/", status, base);
                 goto done;
         }
-        page->doc = cb_json_read(a.data ? a.data : "", a.len, CB_JSON_MAX_DEPTH, err, sizeof(err));
-        root = yyjson_doc_get_root(page->doc);
-        page->events = yyjson_obj_get(root, "data");
-        if (!yyjson_is_arr(page->events)) {
-                snprintf(errstr, errstr_size, "the Event Log answer has no \"data\" list%s%s",
-                         *err ? ": " : "", err);
-                yyjson_doc_free(page->doc);
-                memset(page, 0, sizeof(*page));
-                goto done;
-        }
-        next = yyjson_get_str(yyjson_obj_get(root, "cursor_next"));
-        page->cursor_next = next && *next ? next : NULL;
-        res = INGEST_CLOSE_OK;
+        if (!ingest_close_page_parse(a.data ? a.data : "", a.len, page, errstr, errstr_size))
+                res = INGEST_CLOSE_OK;
 done:
         free(a.data);
         return res;

@@ -22,6 +22,13 @@ typedef struct ingest_close_page {
         const char *cursor_next; /* in doc, or NULL on the last page */
 } ingest_close_page_t;
 
+/* Reads buf[0..len) (not NUL-terminated), the body of a 200 answer, into *page: strict JSON
+ * nested at most CB_JSON_MAX_DEPTH deep, an object with a "data" array; cursor_next is its
+ * "cursor_next" when that is a non-empty string. Borrows buf only for the call. Returns 0 (then
+ * the caller frees page->doc), or -1 with errstr set and *page zeroed. */
+int ingest_close_page_parse(const char *buf, size_t len, ingest_close_page_t *page, char *errstr,
+                            size_t errstr_size);
+
 /* Fetches one page with curl (the caller's handle, reset here): the first when cursor is NULL
  * (events with date_updated >= from_us), else the page cursor names. Every request ends within
  * timeout_ms, and soon after *halt (read atomically; NULL: never) becomes non-zero. On

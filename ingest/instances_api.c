@@ -11,13 +11,13 @@
 #include "cb_json.h"
 #include "cb_log.h"
 #include "ingest.h"
+#include "instance_doc.h"
 
 /* Instances created by the API get ids from here up, away from the small ids people choose in
  * instances files. */
 #define API_ID_BASE 1000000
 /* The key of id reservations on the instances topic (tombstones; see reserve_id). */
 #define RESERVATION_KEY "id-reservation"
-#define MASK            "********"
 #define QUEUE_MAX       256
 
 typedef enum { OP_LIST, OP_GET, OP_CREATE, OP_PATCH, OP_DELETE } op_t;
@@ -38,11 +38,6 @@ struct ingest_admin {
         int queued, stop;
 };
 
-/* Configuration entries never shown after creation. */
-static const char *const secret_keys[] = {"username", "password", "event.notification.secret",
-                                          "event.notification.signature.key",
-                                          "event.webhook.signature.key"};
-
 static void respond_json(cb_http_req_t *req, unsigned status, json_object *obj)
 {
         const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
@@ -51,7 +46,6 @@ static void respond_json(cb_http_req_t *req, unsigned status, json_object *obj)
         cb_http_respond(req, status, NULL, s, strlen(s), NULL, NULL);
 }
 
-/* "<prefix>" + base64 of n random bytes, into out. Returns 0 or -1. */
 /* 503 with Retry-After (retry-after-s): the instance could not be stored or given an id. */
 static void respond_unavailable(ingest_t *ing, cb_http_req_t *req, const char *msg)
 {
@@ -61,6 +55,7 @@ static void respond_unavailable(ingest_t *ing, cb_http_req_t *req, const char *m
         cb_http_respond_error_h(req, 503, msg, "Retry-After", retry);
 }
 
+/* "<prefix>" + base64 of n random bytes, into out. Returns 0 or -1. */
 static int random_secret(const char *prefix, size_t n, char *out, size_t size)
 {
         unsigned char bytes[48];
@@ -72,102 +67,26 @@ static int random_secret(const char *prefix, size_t n, char *out, size_t size)
         return cb_base64_encode(bytes, n, out + plen, size - plen) < 0 ? -1 : 0;
 }
 
-/* The answer for a stored instance: shaped like Cloud Elements' instance response. reveal
- * shows the token and the Standard Webhooks secret (the create answer only). Caller owns. */
-static json_object *view(json_object *stored, int reveal)
-{
-        json_object *out = json_object_new_object(), *conf = NULL, *element, *v, *src;
-        size_t i;
-
-        json_object_object_foreach(stored, key, val)
-        {
-                if (!strcmp(key, "configuration") || !strcmp(key, "element") ||
-                    (!strcmp(key, "token") && !reveal))
-                        continue;
-                json_object_object_add(out, key, json_object_get(val));
-        }
-        element = json_object_new_object();
-        json_object_object_add(element, "key", json_object_new_string("closeio"));
-        json_object_object_add(element, "name", json_object_new_string("Close.io"));
-        json_object_object_add(element, "hub", json_object_new_string("crm"));
-        json_object_object_add(element, "active", json_object_new_boolean(1));
-        json_object_object_add(element, "deleted", json_object_new_boolean(0));
-        json_object_object_add(element, "typeOauth", json_object_new_boolean(0));
-        v = json_object_new_object();
-        json_object_object_add(v, "type", json_object_new_string("basic"));
-        json_object_object_add(element, "authentication", v);
-        json_object_object_add(out, "element", element);
-        json_object_object_add(out, "provisionInteractions", json_object_new_array());
-        json_object_object_add(out, "valid", json_object_new_boolean(1));
-        if (!json_object_object_get_ex(stored, "disabled", NULL))
-                json_object_object_add(out, "disabled", json_object_new_boolean(0));
-        json_object_object_add(out, "maxCacheSize", json_object_new_int(0));
-        json_object_object_add(out, "cacheTimeToLive", json_object_new_int(0));
-
-        if (json_object_object_get_ex(stored, "configuration", &src))
-                json_object_deep_copy(src, &conf, NULL);
-        if (!conf)
-                conf = json_object_new_object();
-        for (i = 0; i < sizeof(secret_keys) / sizeof(secret_keys[0]); i++) {
-                if (reveal && !strcmp(secret_keys[i], "event.notification.secret"))
-                        continue;
-                if (json_object_object_get_ex(conf, secret_keys[i], &v) && v)
-                        json_object_object_add(conf, secret_keys[i], json_object_new_string(MASK));
-        }
-        v = json_object_object_get(conf, "event.notification.enabled");
-        json_object_object_add(
-            out, "eventsEnabled",
-            json_object_new_boolean(v && !strcmp(json_object_get_string(v), "true")));
-        json_object_object_add(out, "configuration", conf);
-        json_object_object_add(out, "cachingEnabled", json_object_new_boolean(0));
-        return out;
-}
-
-static const char *conf_str(json_object *conf, const char *key)
-{
-        json_object *v;
-
-        if (!conf || !json_object_object_get_ex(conf, key, &v) || !v)
-                return NULL;
-        return json_object_get_string(v);
-}
-
-/* Checks what an instance must have; answers 400 naming every missing or wrong entry.
- * Returns 0 when complete. */
+/* ingest_instance_check, answering 400 with its message when inst is incomplete. Returns 0
+ * when complete. */
 static int check_required(cb_http_req_t *req, json_object *inst)
 {
-        json_object *conf = NULL, *element = NULL, *v;
-        const char *enabled, *url;
-        char missing[512] = "", wrong[512] = "", msg[1100];
+        char msg[INGEST_INSTANCE_ERR_MAX];
 
-        json_object_object_get_ex(inst, "configuration", &conf);
-        json_object_object_get_ex(inst, "element", &element);
-        if (!json_object_object_get_ex(inst, "name", &v) ||
-            !json_object_is_type(v, json_type_string) || !*json_object_get_string(v))
-                strcat(missing, ", name");
-        v = NULL;
-        if (!element || !json_object_object_get_ex(element, "key", &v))
-                strcat(missing, ", element.key");
-        else if (!json_object_is_type(v, json_type_string) ||
-                 strcmp(json_object_get_string(v), "closeio"))
-                strcat(wrong, ", element.key must be \"closeio\"");
-        if (!json_object_is_type(conf, json_type_object)) {
-                strcat(missing, ", configuration");
-                conf = NULL;
-        } else if (!conf_str(conf, "username") || !*conf_str(conf, "username")) {
-                strcat(missing, ", configuration.username (the Close API key)");
-        }
-        enabled = conf_str(conf, "event.notification.enabled");
-        url = conf_str(conf, "event.notification.callback.url");
-        if (enabled && !strcmp(enabled, "true") && (!url || !*url))
-                strcat(missing, ", configuration.event.notification.callback.url");
-        if (url && *url && strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
-                strcat(wrong, ", event.notification.callback.url must be an http(s) URL");
-        if (!*missing && !*wrong)
+        if (!ingest_instance_check(inst, msg, sizeof(msg)))
                 return 0;
-        snprintf(msg, sizeof(msg), "%s%s%s%s", *missing ? "missing required entries: " : "",
-                 *missing ? missing + 2 : "", *missing && *wrong ? "; " : "",
-                 *wrong ? wrong + 2 : "");
+        cb_http_respond_error(req, 400, msg);
+        return -1;
+}
+
+/* ingest_instance_merge, answering 400 with its message when patch is refused. Returns 0
+ * when applied. */
+static int merge_patch(cb_http_req_t *req, json_object *stored, json_object *patch)
+{
+        char msg[INGEST_INSTANCE_ERR_MAX];
+
+        if (!ingest_instance_merge(stored, patch, msg, sizeof(msg)))
+                return 0;
         cb_http_respond_error(req, 400, msg);
         return -1;
 }
@@ -260,7 +179,7 @@ static void do_create(ingest_t *ing, cb_http_req_t *req)
                 goto done;
         json_object_object_del(stored, "id");
         json_object_object_get_ex(stored, "configuration", &conf);
-        if (!conf_str(conf, "event.notification.secret")) {
+        if (!ingest_instance_conf_str(conf, "event.notification.secret")) {
                 if (random_secret("whsec_", 24, secret, sizeof(secret)))
                         goto oom;
                 json_object_object_add(conf, "event.notification.secret",
@@ -280,7 +199,7 @@ static void do_create(ingest_t *ing, cb_http_req_t *req)
         if (write_instance(ing, req, id, stored))
                 goto done;
         cb_log_info("instance %s created", id);
-        answer = view(stored, 1);
+        answer = ingest_instance_view(stored, 1);
         respond_json(req, 200, answer);
         json_object_put(answer);
         goto done;
@@ -288,43 +207,6 @@ oom:
         cb_http_respond_error(req, 500, "cannot generate secrets");
 done:
         json_object_put(stored);
-}
-
-/* Applies a PATCH body to stored: name, tags, disabled replace; configuration entries merge
- * (null removes one). Returns 0, or -1 after answering 400. */
-static int merge_patch(cb_http_req_t *req, json_object *stored, json_object *patch)
-{
-        json_object *conf, *pconf;
-
-        json_object_object_foreach(patch, key, val)
-        {
-                if (!strcmp(key, "name") || !strcmp(key, "tags") || !strcmp(key, "disabled")) {
-                        json_object_object_add(stored, key, json_object_get(val));
-                } else if (!strcmp(key, "configuration")) {
-                        if (!json_object_is_type(val, json_type_object)) {
-                                cb_http_respond_error(req, 400, "configuration must be an object");
-                                return -1;
-                        }
-                        if (!json_object_object_get_ex(stored, "configuration", &conf)) {
-                                conf = json_object_new_object();
-                                json_object_object_add(stored, "configuration", conf);
-                        }
-                        pconf = val;
-                        json_object_object_foreach(pconf, ckey, cval)
-                        {
-                                if (cval)
-                                        json_object_object_add(conf, ckey, json_object_get(cval));
-                                else
-                                        json_object_object_del(conf, ckey);
-                        }
-                } else if (strcmp(key, "id") && strcmp(key, "element")) {
-                        char msg[160];
-                        snprintf(msg, sizeof(msg), "\"%.64s\" cannot be changed", key);
-                        cb_http_respond_error(req, 400, msg);
-                        return -1;
-                }
-        }
-        return 0;
 }
 
 static void do_patch(ingest_t *ing, cb_http_req_t *req, const char *id)
@@ -342,7 +224,7 @@ static void do_patch(ingest_t *ing, cb_http_req_t *req, const char *id)
             check_loadable(req, id, stored) || write_instance(ing, req, id, stored))
                 goto done;
         cb_log_info("instance %s changed", id);
-        answer = view(stored, 0);
+        answer = ingest_instance_view(stored, 0);
         respond_json(req, 200, answer);
         json_object_put(answer);
 done:
@@ -382,7 +264,7 @@ static void do_read(ingest_t *ing, cb_http_req_t *req, op_t op, const char *id)
                         cb_http_respond_error(req, 404, "unknown instance");
                         return;
                 }
-                answer = view(inst->json, 0);
+                answer = ingest_instance_view(inst->json, 0);
                 cb_instance_release(inst);
         } else {
                 n = cb_table_snapshot(ing->table, &all);
@@ -392,7 +274,7 @@ static void do_read(ingest_t *ing, cb_http_req_t *req, op_t op, const char *id)
                 }
                 answer = json_object_new_array();
                 for (i = 0; i < n; i++) {
-                        json_object_array_add(answer, view(all[i]->json, 0));
+                        json_object_array_add(answer, ingest_instance_view(all[i]->json, 0));
                         cb_instance_release(all[i]);
                 }
                 free(all);

@@ -1,11 +1,17 @@
 #include "instances_file.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 
 #include "cb_instance.h"
+#include "cb_json.h"
 #include "cb_log.h"
+
+/* An instances file larger than this is refused (a few thousand instances take a megabyte). */
+#define FILE_MAX (64 * 1024 * 1024)
 
 /* Writes the id of instance obj (a positive integer, or its decimal text) into id.
  * Returns 0 or -1. */
@@ -24,41 +30,106 @@ static int instance_id(json_object *obj, char *id, size_t size)
         return cb_instance_id_valid(id) ? 0 : -1;
 }
 
-int ingest_instances_file_apply(ingest_t *ing, const char *path, char *errstr, size_t errstr_size)
+/* Reads the whole file at path (any kind: a pipe too) into a new buffer the caller frees,
+ * its length in *len. Returns NULL with errstr set as "path: message". */
+static char *read_all(const char *path, size_t *len, char *errstr, size_t errstr_size)
 {
-        json_object *root = json_object_from_file(path), *list = root, *obj;
-        char id[CB_INSTANCE_ID_MAX], err[256];
-        cb_instance_t *inst, *current;
-        size_t i, n, written = 0;
-        int ret = -1;
+        FILE *fp = fopen(path, "rb");
+        char *buf = NULL, *more;
+        size_t cap = 0, n;
 
-        if (!root) {
-                snprintf(errstr, errstr_size, "%s: cannot read JSON: %s", path,
-                         json_util_get_last_err() ? json_util_get_last_err() : "?");
-                return -1;
+        *len = 0;
+        if (!fp) {
+                snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+                return NULL;
+        }
+        for (;;) {
+                if (*len == cap) {
+                        more = cap < FILE_MAX ? realloc(buf, cap ? 2 * cap : 65536) : NULL;
+                        if (!more) {
+                                snprintf(errstr, errstr_size, "%s: %s", path,
+                                         cap < FILE_MAX ? "out of memory" : "file too large");
+                                goto fail;
+                        }
+                        buf = more;
+                        cap = cap ? 2 * cap : 65536;
+                }
+                n = fread(buf + *len, 1, cap - *len, fp);
+                *len += n;
+                if (n == 0)
+                        break;
+        }
+        if (ferror(fp)) {
+                snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+                goto fail;
+        }
+        fclose(fp);
+        return buf;
+fail:
+        free(buf);
+        fclose(fp);
+        return NULL;
+}
+
+json_object *ingest_instances_file_read(const char *path, char *errstr, size_t errstr_size)
+{
+        json_object *root, *list, *obj;
+        char id[CB_INSTANCE_ID_MAX], err[256] = "";
+        cb_instance_t *inst;
+        size_t i, n, len;
+        char *text = read_all(path, &len, errstr, errstr_size);
+
+        if (!text)
+                return NULL;
+        /* strictly, as the table reads what is written from it: json-c's own reader takes NaN,
+           comments and invalid UTF-8, which the table would then refuse */
+        list = root = cb_json_parse(text, len, err, sizeof(err));
+        free(text);
+        if (!root && *err) {
+                snprintf(errstr, errstr_size, "%s: %s", path, err);
+                return NULL;
         }
         if (json_object_is_type(root, json_type_object))
                 json_object_object_get_ex(root, "instances", &list);
         if (!list || !json_object_is_type(list, json_type_array)) {
                 snprintf(errstr, errstr_size, "%s: expected an array of instances", path);
-                goto done;
+                goto fail;
         }
         n = json_object_array_length(list);
-        /* Check them all before writing any. */
         for (i = 0; i < n; i++) {
                 obj = json_object_array_get_idx(list, i);
                 if (instance_id(obj, id, sizeof(id))) {
                         snprintf(errstr, errstr_size,
                                  "%s: instance %zu: needs \"id\", a positive integer", path, i);
-                        goto done;
+                        goto fail;
                 }
                 inst = cb_instance_new(id, json_object_get(obj), err, sizeof(err));
                 if (!inst) {
                         snprintf(errstr, errstr_size, "%s: instance %s: %s", path, id, err);
-                        goto done;
+                        goto fail;
                 }
                 cb_instance_release(inst);
         }
+        json_object_get(list);
+        json_object_put(root);
+        return list;
+fail:
+        json_object_put(root);
+        return NULL;
+}
+
+int ingest_instances_file_apply(ingest_t *ing, const char *path, char *errstr, size_t errstr_size)
+{
+        /* Check them all before writing any. */
+        json_object *list = ingest_instances_file_read(path, errstr, errstr_size), *obj;
+        char id[CB_INSTANCE_ID_MAX], err[256];
+        cb_instance_t *current;
+        size_t i, n, written = 0;
+        int ret = -1;
+
+        if (!list)
+                return -1;
+        n = json_object_array_length(list);
         for (i = 0; i < n; i++) {
                 const char *value;
                 int same;
@@ -88,6 +159,6 @@ int ingest_instances_file_apply(ingest_t *ing, const char *path, char *errstr, s
         cb_log_info("%s: %zu instances, %zu written to %s", path, n, written, ing->topic_instances);
         ret = (int)n;
 done:
-        json_object_put(root);
+        json_object_put(list);
         return ret;
 }

@@ -4,8 +4,15 @@
 #define INGEST_INSTANCES_FILE_H
 
 #include <stddef.h>
+#include <json-c/json.h>
 
 #include "ingest.h"
+
+/* Reads path, an instances file: a JSON array of instance objects, each with a positive integer
+ * "id" (or its decimal text) and loadable as cb_instance_new loads it (or {"instances": [...]}).
+ * Checks every instance. Returns the array, a new reference the caller puts, or NULL with
+ * errstr set as "path: message". */
+json_object *ingest_instances_file_read(const char *path, char *errstr, size_t errstr_size);
 
 /* Reads path: a JSON array of instance objects, each with a positive integer "id" (or
  * {"instances": [...]}). Checks every instance first, then writes each one that differs from

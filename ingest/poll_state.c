@@ -91,7 +91,7 @@ static int64_t seen_date(const char *key)
 int ingest_poll_state_parse(ingest_poll_state_t *st, const char *text, size_t len,
                             int64_t fallback_us)
 {
-        json_object *root, *from, *seen;
+        json_object *root, *from, *seen, *key;
         char err[128];
         size_t i, n;
         int64_t us;
@@ -108,7 +108,10 @@ int ingest_poll_state_parse(ingest_poll_state_t *st, const char *text, size_t le
         st->from_us = us;
         n = json_object_array_length(seen);
         for (i = 0; i < n; i++) {
-                if (push_seen(st, json_object_get_string(json_object_array_get_idx(seen, i)))) {
+                /* a null key would be a NULL string */
+                key = json_object_array_get_idx(seen, i);
+                if (!json_object_is_type(key, json_type_string) ||
+                    push_seen(st, json_object_get_string(key))) {
                         json_object_put(root);
                         ingest_poll_state_fini(st);
                         ingest_poll_state_init(st, fallback_us);

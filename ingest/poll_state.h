@@ -28,7 +28,7 @@ void ingest_poll_state_fini(ingest_poll_state_t *st);
 /* Makes dst (uninitialised) a copy of src. Returns 0, or -1 when out of memory. */
 int ingest_poll_state_copy(ingest_poll_state_t *dst, const ingest_poll_state_t *src);
 
-/* Reads a state from its JSON ({"from": "<RFC 3339>", "seen": [...]}). Returns 0, or -1 when
+/* Reads a state from its JSON ({"from": "<RFC 3339>", "seen": [strings]}). Returns 0, or -1 when
  * text is not such JSON (st is then a state starting at fallback_us). */
 int ingest_poll_state_parse(ingest_poll_state_t *st, const char *text, size_t len,
                             int64_t fallback_us);
