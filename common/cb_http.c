@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <microhttpd.h>
 
+#include "cb_http_conns.h"
 #include "cb_json.h"
 #include "cb_log.h"
 #include "cb_time.h"
@@ -25,6 +26,7 @@
 
 struct cb_http {
         struct MHD_Daemon *daemon;
+        cb_http_conns_t *conns; /* request time limits */
         cb_http_conf_t conf;
         MHD_socket quiesced_fd;
         pthread_mutex_t mtx; /* guards active */
@@ -290,6 +292,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 cb_http_respond_error(req, 413, "request body over the limit");
         if (!req->handled && !req->answered) {
                 req->handled = 1;
+                cb_http_conns_busy(http->conns, conn, 1);
                 http->conf.handler(http->conf.opaque, req);
         }
         if (req->answered) {
@@ -309,8 +312,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         cb_http_t *http = cls;
         cb_http_req_t *req = *con_cls;
 
-        (void)conn;
         (void)toe;
+        cb_http_conns_busy(http->conns, conn, 0);
         if (!req)
                 return;
         *con_cls = NULL;
@@ -377,35 +380,46 @@ cb_http_t *cb_http_start(const cb_http_conf_t *conf, char *errstr, size_t errstr
         requests_family();
         pthread_mutex_init(&http->mtx, NULL);
         pthread_cond_init(&http->cond, NULL);
-        /* The logger must come first, or MHD prints its early messages itself. A pool of one
-           thread is no pool: MHD refuses the option then. */
-        if (conf->threads > 1)
-                http->daemon = MHD_start_daemon(
-                    flags, (uint16_t)conf->port, NULL, NULL, on_request, http,
-                    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-                    (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)conf->threads,
-                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conf->idle_timeout_s,
-                    MHD_OPTION_CONNECTION_LIMIT, (unsigned)conf->max_connections,
-                    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, http, MHD_OPTION_END);
-        else
-                http->daemon = MHD_start_daemon(
-                    flags, (uint16_t)conf->port, NULL, NULL, on_request, http,
-                    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-                    (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT,
-                    (unsigned)conf->idle_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-                    (unsigned)conf->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                    (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, http,
-                    MHD_OPTION_END);
+        http->conns = cb_http_conns_new(conf->idle_timeout_s);
+        if (!http->conns) {
+                snprintf(errstr, errstr_size, "out of memory");
+                goto fail;
+        }
+        {
+                /* No per-IP limit: behind a load balancer every request comes from the
+                   balancer's address, and Close sends many webhooks at once from a few. */
+                struct MHD_OptionItem opts[] = {
+                    {MHD_OPTION_SOCK_ADDR, 0, &ss},
+                    {MHD_OPTION_CONNECTION_TIMEOUT, conf->idle_timeout_s, NULL},
+                    {MHD_OPTION_CONNECTION_LIMIT, cb_http_conns_fit_fd_limit(conf->max_connections),
+                     NULL},
+                    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, NULL},
+                    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, http},
+                    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)cb_http_conns_notify, http->conns},
+                    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)cb_http_conns_request_line,
+                     http->conns},
+                    /* last: a pool of one thread is no pool, MHD refuses the option then */
+                    {conf->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+                     conf->threads, NULL},
+                    {MHD_OPTION_END, 0, NULL}};
+
+                /* The logger must come first, or MHD prints its early messages itself. */
+                http->daemon = MHD_start_daemon(flags, (uint16_t)conf->port, NULL, NULL, on_request,
+                                                http, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+                                                MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+        }
         if (!http->daemon) {
                 snprintf(errstr, errstr_size, "cannot listen on %s port %d", conf->bind,
                          conf->port);
-                pthread_mutex_destroy(&http->mtx);
-                pthread_cond_destroy(&http->cond);
-                free(http);
-                return NULL;
+                goto fail;
         }
         return http;
+fail:
+        cb_http_conns_destroy(http->conns);
+        pthread_mutex_destroy(&http->mtx);
+        pthread_cond_destroy(&http->cond);
+        free(http);
+        return NULL;
 }
 
 void cb_http_quiesce(cb_http_t *http)
@@ -433,6 +447,7 @@ void cb_http_stop(cb_http_t *http)
         if (!http)
                 return;
         MHD_stop_daemon(http->daemon);
+        cb_http_conns_destroy(http->conns);
         if (http->quiesced_fd != MHD_INVALID_SOCKET)
                 close(http->quiesced_fd);
         pthread_mutex_destroy(&http->mtx);
@@ -443,10 +458,16 @@ void cb_http_stop(cb_http_t *http)
 int cb_http_serve_ops(cb_http_req_t *req, int ready, const char *reason)
 {
         char body[256], *text;
-        int health = !strcmp(req->path, "/healthz"), n;
+        int health = !strcmp(req->path, "/healthz"), metrics = !strcmp(req->path, "/metrics"), n;
 
-        if (!strcmp(req->path, "/metrics")) {
-                req->route = "metrics";
+        if (!health && !metrics && strcmp(req->path, "/readyz"))
+                return 0;
+        req->route = metrics ? "metrics" : health ? "healthz" : "readyz";
+        if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
+                cb_http_respond_error_h(req, 405, "use GET", "Allow", "GET, HEAD");
+                return 1;
+        }
+        if (metrics) {
                 pthread_mutex_lock(&req->http->mtx);
                 /* this request counts itself */
                 cb_metrics_set(req->http->in_flight, "", req->http->active);
@@ -459,13 +480,6 @@ int cb_http_serve_ops(cb_http_req_t *req, int ready, const char *reason)
                 cb_http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", text,
                                 strlen(text), NULL, NULL);
                 free(text);
-                return 1;
-        }
-        if (!health && strcmp(req->path, "/readyz"))
-                return 0;
-        req->route = health ? "healthz" : "readyz";
-        if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
-                cb_http_respond_error_h(req, 405, "use GET", "Allow", "GET");
                 return 1;
         }
         if (health || ready)

@@ -20,10 +20,11 @@ typedef void (*cb_http_handler_fn)(void *opaque, cb_http_req_t *req);
 typedef struct cb_http_conf {
         const char *bind; /* address to listen on, e.g. "0.0.0.0" or "127.0.0.1" */
         int port;
-        int threads;        /* server threads */
-        size_t max_body;    /* bytes; larger bodies get 413 */
-        int idle_timeout_s; /* closes connections idle (or trickling) this long */
-        int max_connections;
+        int threads;         /* server threads */
+        size_t max_body;     /* bytes; larger bodies get 413 */
+        int idle_timeout_s;  /* closes connections idle this long, and those whose request
+                                takes longer to arrive (cb_http_conns.h) */
+        int max_connections; /* lowered to what the open-files limit leaves room for */
         cb_http_handler_fn handler;
         void *opaque; /* borrowed, passed to handler */
 } cb_http_conf_t;
@@ -74,8 +75,8 @@ int cb_http_respond_error_h(cb_http_req_t *req, unsigned status, const char *mes
 void cb_http_req_set_route(cb_http_req_t *req, const char *route);
 
 /* Serves the operations endpoints: GET /healthz (200 while the process runs), GET /readyz
- * (200 when ready, else 503 with reason) and GET /metrics (Prometheus text of cb_metrics).
- * Returns 1 when req was one of them (and is answered), else 0. */
+ * (200 when ready, else 503 with reason) and GET /metrics (Prometheus text of cb_metrics); HEAD
+ * too, any other method 405. Returns 1 when req was one of them (and is answered), else 0. */
 int cb_http_serve_ops(cb_http_req_t *req, int ready, const char *reason);
 
 #endif

@@ -165,6 +165,26 @@ json_object *cb_json_parse(const char *buf, size_t len, char *errstr, size_t err
         return cb_json_parse_depth(buf, len, CB_JSON_MAX_DEPTH, errstr, errstr_size);
 }
 
+/* Length of the UTF-8 character (RFC 3629) at s, or 0 when s does not start one. */
+static size_t utf8_len(const unsigned char *s)
+{
+        unsigned char lo = 0x80, hi = 0xbf;
+        size_t len, i;
+
+        if (s[0] >= 0xc2 && s[0] <= 0xdf)
+                len = 2;
+        else if (s[0] >= 0xe0 && s[0] <= 0xef)
+                len = 3, lo = s[0] == 0xe0 ? 0xa0 : 0x80, hi = s[0] == 0xed ? 0x9f : 0xbf;
+        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+                len = 4, lo = s[0] == 0xf0 ? 0x90 : 0x80, hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+        else
+                return 0;
+        for (i = 1; i < len; i++, lo = 0x80, hi = 0xbf)
+                if (s[i] < lo || s[i] > hi) /* also the NUL at the end */
+                        return 0;
+        return len;
+}
+
 size_t cb_json_escape(char *out, size_t out_size, const char *s)
 {
         static const char hex[] = "0123456789abcdef";
@@ -174,7 +194,18 @@ size_t cb_json_escape(char *out, size_t out_size, const char *s)
                 return 0;
         for (; *s; s++) {
                 unsigned char c = (unsigned char)*s;
-                if (c >= 0x20 && c != '"' && c != '\\') {
+
+                if (c >= 0x80) {
+                        /* whole characters only; a byte that starts none becomes U+FFFD */
+                        size_t len = utf8_len((const unsigned char *)s), wlen = len ? len : 3;
+
+                        if (n + wlen >= out_size)
+                                break;
+                        memcpy(out + n, len ? s : "\xef\xbf\xbd", wlen);
+                        n += wlen;
+                        if (len)
+                                s += len - 1;
+                } else if (c >= 0x20 && c != '"' && c != '\\') {
                         if (n + 1 >= out_size)
                                 break;
                         out[n++] = (char)c;

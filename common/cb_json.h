@@ -38,9 +38,11 @@ json_object *cb_json_parse(const char *buf, size_t len, char *errstr, size_t err
 #define CB_JSON_ESCAPED_MAX(len) (6 * (len))
 
 /* Writes s as the content of a JSON string (without the quotes) into out[0..out_size): '"', '\\'
- * and control characters escaped (\n, \r, \t as such, the others as \u00XX), every other byte as
- * it is. Stops before an escape that does not fit, so it truncates only when out_size is less
- * than CB_JSON_ESCAPED_MAX(strlen(s)) + 1. NUL-terminates when out_size > 0.
+ * and control characters escaped (\n, \r, \t as such, the others as \u00XX), UTF-8 characters
+ * as they are, and a byte that starts no UTF-8 character (RFC 3629) as U+FFFD, so that what it
+ * writes is always valid UTF-8. Stops before an escape or a character that does not fit, so it
+ * truncates only when out_size is less than CB_JSON_ESCAPED_MAX(strlen(s)) + 1, and never
+ * inside a character. NUL-terminates when out_size > 0.
  * Returns the length written. */
 size_t cb_json_escape(char *out, size_t out_size, const char *s);
 

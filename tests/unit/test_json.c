@@ -111,6 +111,23 @@ static void test_json_escape_truncates_between_escapes(void **state)
         assert_string_equal(out, "abcdefg");
 }
 
+static void test_json_escape_writes_only_valid_utf8(void **state)
+{
+        char out[32];
+
+        (void)state;
+        /* a stray continuation byte, an overlong form and a surrogate: each byte becomes U+FFFD */
+        assert_int_equal(cb_json_escape(out, sizeof(out), "a\x80\xc0\xaf\xed\xa0\x80z"), 20);
+        assert_string_equal(out, "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+                                 "\xef\xbf\xbdz");
+        /* a character that does not fit whole is left out, not cut */
+        assert_int_equal(cb_json_escape(out, 4, "ab\xc3\xa9"), 2);
+        assert_string_equal(out, "ab");
+        assert_int_equal(cb_json_escape(out, 5, "ab\xe2\x82\xac"), 2);
+        assert_int_equal(cb_json_escape(out, 6, "ab\xe2\x82\xac"), 5);
+        assert_string_equal(out, "ab\xe2\x82\xac");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -119,6 +136,7 @@ int main(void)
             cmocka_unit_test(test_json_payload_depth_leaves_room_for_the_envelope),
             cmocka_unit_test(test_json_escape_writes_what_a_parser_reads_back),
             cmocka_unit_test(test_json_escape_truncates_between_escapes),
+            cmocka_unit_test(test_json_escape_writes_only_valid_utf8),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
