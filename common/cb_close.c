@@ -333,8 +333,9 @@ static int polling_own(cb_close_event_t *ev, const char *type, yyjson_val *obj)
         ev->raw_text = buf;
         ev->raw_len = raw_len;
         ev->object_id = memcpy(buf + raw_len + 1, ev->object_id, id_len + 1);
-        ev->model = cb_close_model_of(memcpy(buf + raw_len + 1 + id_len + 1, type, type_len + 1));
-        ev->object_type = cb_close_object_type(ev->model);
+        /* objectType is the resource as pushed ("accounts"), as Cloud Elements' poller gave it */
+        ev->object_type = memcpy(buf + raw_len + 1 + id_len + 1, type, type_len + 1);
+        ev->model = cb_close_model_of(ev->object_type);
         return 0;
 }
 

@@ -17,7 +17,8 @@ typedef struct cb_close_event {
         const char *model;             /* Close object type: "lead", "activity.note" */
         const char *action;            /* past tense: "created", "updated", "merged" */
         const char *event_type;        /* Cloud Elements': CREATED, UPDATED, DELETED, UNKNOWN */
-        const char *object_type;       /* Cloud Elements' resource name: "leads", "contacts" */
+        const char *object_type;       /* Cloud Elements' resource name: the one pushed
+                                          ("accounts"), else the model's ("leads") */
         const char *object_id;         /* the object the event is about */
         int64_t date_us;               /* when it happened (µs, UTC); 0 when not given */
         const char *close_id;          /* Close's "ev_..." id (modern form), else NULL */

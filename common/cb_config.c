@@ -153,7 +153,7 @@ static void print_help(const cb_config_t *cfg, FILE *out)
                 fprintf(out, "  --%s, %s\n      %s", opt->name, env, opt->help);
                 if (opt->secret)
                         fprintf(out, " (secret)");
-                else if (opt->def)
+                else if (opt->def && !strstr(opt->help, "(default:")) /* not said already */
                         fprintf(out, " (default: %s)", *opt->def ? opt->def : "empty");
                 if (opt->type == CB_OPT_INT)
                         fprintf(out, " [%ld..%ld]", opt->min, opt->max);

@@ -25,7 +25,7 @@ stop_all() {
         for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
         [ -z "$local_kafka" ] || "$top/deploy/kafka/kafka.sh" stop "$local_kafka"
 }
-trap 'stop_all; exit 0' INT TERM
+trap 'stop_all; echo "run.sh: stopped everything" >&2; exit 0' INT TERM
 trap stop_all EXIT
 
 if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
@@ -87,6 +87,15 @@ Send it a Close webhook, from another terminal:
 Each callback the demo instance receives is printed below. Ctrl-C stops everything.
 
 MSG
-wait -n "${pids[@]}" || true
-echo "run.sh: a process exited; see the logs in $demo" >&2
+# Ctrl-C reaches every process of the terminal's group at once: the processes stop on SIGINT
+# with status 0 (or die of it: 130), maybe before this shell runs its trap. That is a stop, not
+# a crash; anything else is a process that died on its own.
+rc=0
+wait -n "${pids[@]}" || rc=$?
+if [ "$rc" -eq 0 ] || [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; then
+        stop_all
+        echo "run.sh: stopped everything" >&2
+        exit 0
+fi
+echo "run.sh: a process exited with status $rc; see the logs in $demo" >&2
 exit 1

