@@ -41,9 +41,10 @@ static const cb_option_t options[] = {
     {"http-port", CB_OPT_INT, "8081", 0, 65535, 0, "port the health server listens on"},
     {"group-id", CB_OPT_STR, "closebridge-publish", 0, 0, 0,
      "Kafka consumer group shared by every publish replica"},
-    {"group-instance-id", CB_OPT_STR, "auto", 0, 0, 0,
-     "static group membership: a replica restarted with the same id gets its partitions back at "
-     "once (auto: closebridge-publish-<hostname>-<http-port>; empty: a dynamic member)"},
+    {"group-instance-id", CB_OPT_STR, "", 0, 0, 0,
+     "static group membership: a replica restarted with the same id (a pod or container name) "
+     "gets its partitions back at once (auto: closebridge-publish-<hostname>-<http-port>; "
+     "empty: a dynamic member; see README, Callbacks)"},
     {"commit-interval-ms", CB_OPT_INT, "20", 1, 60000, 0,
      "how often final offsets are committed: what a crash may deliver twice"},
     {"delivery-timeout-ms", CB_OPT_INT, "15000", 100, 300000, 0,

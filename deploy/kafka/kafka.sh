@@ -8,6 +8,12 @@
 #                           stopped broker comes back on the same address with the same data.
 #   kafka.sh stop DIR       SIGTERM the broker started in DIR (only that pid), SIGKILL after 30 s.
 #
+# KAFKA_PROXIED_PORT=P (start, optional): a second listener, PROXIED, on a free port of its own
+# (written to DIR/proxied, host:port), advertised as 127.0.0.1:P. A TCP proxy listening on P and
+# forwarding to DIR/proxied then carries every connection of the clients bootstrapped through it
+# (a client reconnects to the address advertised on the listener it came in by), while clients of
+# DIR/bootstrap stay direct (tests/chaos/netfault.py). Unset: one listener, as before.
+#
 # Data and logs stay inside DIR (callers put it under the build folder).
 set -euo pipefail
 
@@ -46,6 +52,22 @@ start() {
         port_free "$port" || die "port $port is taken"
         sed -e "s#@PORT@#$port#g;s#@CPORT@#$cport#g;s#@DATA@#$dir/data#g" \
                 "$here/server.properties.in" >"$dir/server.properties"
+        if [ -n "${KAFKA_PROXIED_PORT:-}" ]; then
+                local xport
+                if [ -f "$dir/proxied-port" ]; then
+                        read -r xport <"$dir/proxied-port"
+                else
+                        xport=$(pick_port) || die "no free port found"
+                        echo "$xport" >"$dir/proxied-port"
+                fi
+                # later keys win in a properties file
+                cat >>"$dir/server.properties" <<EOF
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,PROXIED://127.0.0.1:$xport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,PROXIED://127.0.0.1:$KAFKA_PROXIED_PORT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PROXIED:PLAINTEXT
+EOF
+                echo "127.0.0.1:$xport" >"$dir/proxied"
+        fi
         # The parallel collector: this broker's live heap is small and its garbage short-lived,
         # and G1 (pause goal 20 ms) cost more broker CPU per record (11-13 against 9-10 us under
         # bench/ingest) and a longer tail (p99 8-15 against 6-7 ms, alternating runs).
