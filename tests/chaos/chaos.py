@@ -74,15 +74,7 @@ def main():
         run.drain()
         figures = run.finish()
     except Exception as e:   # a failure of the run itself: report it, clean up
-        import traceback
-        traceback.print_exc()
-        run.violation(f"the run failed: {e!r}")
-        run.watching = False
-        for p in (getattr(run, "ingest", None), getattr(run, "publish", None)):
-            if p and p.alive():
-                p.kill()
-        if run.broker.running():
-            run.broker.stop()
+        run.abort(e)
         figures = {}
     kills = sum(1 for a in plan(random.Random(0), seconds) if a[0] == "kill") // 2
     sys.exit(run.report(figures, [("kill -9 of ingest / of publish", f"{kills} / {kills}")]))

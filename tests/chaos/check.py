@@ -8,23 +8,15 @@ import re
 import subprocess
 
 from world import SKIPPED_INSTANCES, STEPS, fate
+import harness
 from harness import SOURCE
 
 LIBS = os.path.join(SOURCE, "deploy", "kafka", "target", "kafka-libs")
 
 
 def kcat_read(broker, topic):
-    """Every record of topic, from the beginning, with kcat (as harness.kcat_read, with a time
-    limit for the topics of a long run)."""
-    out = subprocess.run(["kcat", "-b", broker, "-C", "-t", topic, "-o", "beginning", "-e",
-                          "-q", "-J"], capture_output=True, timeout=900, check=True)
-    records = []
-    for line in out.stdout.decode().splitlines():
-        rec = json.loads(line)
-        hdrs = rec.get("headers") or []
-        rec["headers"] = dict(zip(hdrs[0::2], hdrs[1::2]))
-        records.append(rec)
-    return records
+    """harness.kcat_read with a time limit for the topics of a long run."""
+    return harness.kcat_read(broker, topic, timeout=900)
 
 
 class Topics:

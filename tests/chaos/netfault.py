@@ -201,15 +201,7 @@ def main():
         figures = run.finish()
         effects(run, figures, kport, r0)
     except Exception as e:   # a failure of the run itself: report it, clean up
-        import traceback
-        traceback.print_exc()
-        run.violation(f"the run failed: {e!r}")
-        run.watching = False
-        for p in (getattr(run, "ingest", None), getattr(run, "publish", None)):
-            if p and p.alive():
-                p.kill()
-        if run.broker.running():
-            run.broker.stop()
+        run.abort(e)
         figures = {}
     finally:
         if tp:

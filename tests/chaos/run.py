@@ -48,6 +48,18 @@ class Run:
             self.violations.append(text)
         print(f"VIOLATION {text}", flush=True)
 
+    def abort(self, error):
+        """A failure of the run itself: reported as a violation, what it started stopped."""
+        import traceback
+        traceback.print_exc()
+        self.violation(f"the run failed: {error!r}")
+        self.watching = False
+        for p in (getattr(self, "ingest", None), getattr(self, "publish", None)):
+            if p and p.alive():
+                p.kill()
+        if self.broker.running():
+            self.broker.stop()
+
     def log(self, text):
         with self.lock:
             self.timeline.append((time.time(), text))

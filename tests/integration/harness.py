@@ -300,10 +300,10 @@ def verify_standard_webhooks(items):
     return out.stdout.decode().splitlines()
 
 
-def kcat_read(broker, topic):
+def kcat_read(broker, topic, timeout=60):
     """Every record of topic, read from the beginning with kcat (an independent client)."""
     out = subprocess.run(["kcat", "-b", broker, "-C", "-t", topic, "-o", "beginning", "-e",
-                          "-q", "-J"], capture_output=True, timeout=60, check=True)
+                          "-q", "-J"], capture_output=True, timeout=timeout, check=True)
     records = []
     for line in out.stdout.decode().splitlines():
         rec = json.loads(line)
