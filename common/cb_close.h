@@ -1,6 +1,6 @@
 /* cb_close: Close.io webhook payloads, parsed and normalised the way Cloud Elements did.
  *
- * Two webhook forms exist (reference: closeio-and-elements.md §1):
+ * Two webhook forms exist (docs/sources.md §1):
  *   legacy  {"model":"lead","event":"create|update|delete|merge","data":{...}}
  *   modern  {"subscription_id":"whsub_...","event":{"id":"ev_...","object_type":...,...}} */
 #ifndef CB_CLOSE_H

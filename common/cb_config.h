@@ -44,8 +44,11 @@ void cb_config_destroy(cb_config_t *cfg);
 int cb_config_parse(cb_config_t *cfg, int argc, char **argv, char **envp, FILE *out, char *errstr,
                     size_t errstr_size);
 
-/* The value of option name (the default when unset), or NULL when it has none. The pointer is
- * owned by cfg. Asserts that name is in the table. */
+/* The value of option name: the value set (owned by cfg, valid until cb_config_destroy), else
+ * the table's default (borrowed from the option table), or NULL when it has neither. A value
+ * set to "" stays "", not the default. name must be in the table: assert() checks it only in
+ * builds without NDEBUG, and the default RelWithDebInfo build defines NDEBUG, so there an
+ * unknown name is undefined behaviour (it reads outside the table). */
 const char *cb_config_str(const cb_config_t *cfg, const char *name);
 /* The value of a CB_OPT_INT option, already range-checked by cb_config_parse. */
 long cb_config_int(const cb_config_t *cfg, const char *name);

@@ -1,5 +1,5 @@
 /* cb_envelope: the one event envelope on closeio.events, a CloudEvents 1.0 event in structured
- * JSON mode (DESIGN §4), and its Kafka headers. */
+ * JSON mode (docs/architecture.md §4), and its Kafka headers. */
 #ifndef CB_ENVELOPE_H
 #define CB_ENVELOPE_H
 

@@ -1,6 +1,6 @@
-/* cb_instance: one connected Close account, the instance JSON of the seed document plus
- * closebridge's own configuration keys (DESIGN §2). Immutable once built, shared by reference
- * count between the instances table and whoever looked it up. */
+/* cb_instance: one connected Close account, the instance JSON of Cloud Elements' instances API
+ * plus closebridge's own configuration keys (docs/architecture.md §2, §5.2). Immutable once
+ * built, shared by reference count between the instances table and whoever looked it up. */
 #ifndef CB_INSTANCE_H
 #define CB_INSTANCE_H
 

@@ -8,7 +8,7 @@
 
 #include "cb_config.h"
 
-/* Topic names before the configurable prefix (DESIGN §3). */
+/* Topic names before the configurable prefix (docs/architecture.md §3). */
 #define CB_TOPIC_INSTANCES    "closeio.instances"
 #define CB_TOPIC_EVENTS       "closeio.events"
 #define CB_TOPIC_DLQ          "closeio.events.dlq"

@@ -1,5 +1,5 @@
 /* cb_table: the instances table, loaded from the compacted topic closeio.instances and followed
- * for as long as the process runs (DESIGN §2).
+ * for as long as the process runs (docs/architecture.md §2).
  *
  * Threads: one thread of its own consumes the topic and is the only writer; any thread may look
  * instances up (a read lock) and wait for the table to catch up. */

@@ -1,6 +1,6 @@
-/* ingest close api: one page of Close's Event Log, GET {base}/event/ (reference
- * closeio-and-elements.md §4.2, §4.4), with HTTP Basic auth (the API key as user name, empty
- * password), newest events first, walked with cursor_next. */
+/* ingest close api: one page of Close's Event Log, GET {base}/event/ (docs/sources.md §4, §5),
+ * with HTTP Basic auth (the API key as user name, empty password), newest events first, walked
+ * with cursor_next. */
 #ifndef INGEST_CLOSE_API_H
 #define INGEST_CLOSE_API_H
 

@@ -1,4 +1,4 @@
-/* ingest events: the two ways events come in (DESIGN §5).
+/* ingest events: the two ways events come in (docs/architecture.md §5).
  *   POST /events/closeio/{b64id}         a Close webhook, legacy or modern form
  *   POST /events/closeioPolling/{b64id}  polling results pushed in Cloud Elements' shape
  * Both answer 202 once every envelope of the request is acknowledged by Kafka; 404 unknown or

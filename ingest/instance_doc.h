@@ -1,5 +1,5 @@
 /* ingest instance doc: the instance JSON as the instances API reads, changes and shows it
- * (DESIGN §2, §5; seed document). Pure json-c work on trees, no HTTP or Kafka, so the request
+ * (docs/architecture.md §2, §5.2). Pure json-c work on trees, no HTTP or Kafka, so the request
  * bodies it handles can be fuzzed (tests/fuzz/fuzz_instance.c, fuzz_merge_patch.c). */
 #ifndef INGEST_INSTANCE_DOC_H
 #define INGEST_INSTANCE_DOC_H

@@ -1,6 +1,7 @@
-/* ingest instances API: Cloud Elements' /instances (DESIGN §2, §5; seed document).
+/* ingest instances API: Cloud Elements' /instances (docs/architecture.md §2, §5.2).
  *
- *   POST   /instances        create from the seed's instance JSON; 400 names every missing entry
+ *   POST   /instances        create from an instance JSON (docs/architecture.md §5.2); 400
+ *                            names every missing entry
  *   GET    /instances        list
  *   GET    /instances/{id}   one
  *   PATCH  /instances/{id}   change (e.g. a new callback URL); configuration keys set to null go

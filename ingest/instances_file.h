@@ -1,5 +1,5 @@
 /* ingest instances file: instances declared in a JSON file at start-up, written to
- * closeio.instances (DESIGN §2). */
+ * closeio.instances (docs/architecture.md §2). */
 #ifndef INGEST_INSTANCES_FILE_H
 #define INGEST_INSTANCES_FILE_H
 

@@ -1,6 +1,7 @@
 /* ingest poll state: where polling an instance's Close Event Log stands, and which events it
- * already published (DESIGN §6). Pure logic; the poller keeps one per instance and stores it,
- * as JSON, in the compacted closeio.poller.state topic in the same transaction as the events.
+ * already published (docs/architecture.md §6). Pure logic; the poller keeps one per instance
+ * and stores it, as JSON, in the compacted closeio.poller.state topic in the same transaction
+ * as the events.
  *
  * The Event Log lists events newest first by date_updated, and an event can come back with a
  * new date_updated when Close consolidates it (then it is published again). Each poll asks for

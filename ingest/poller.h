@@ -1,5 +1,5 @@
 /* ingest poller: polls the Close Event Log of every polling instance this replica is given,
- * and publishes what is new with origin "polling" (DESIGN §6).
+ * and publishes what is new with origin "polling" (docs/architecture.md §6).
  *
  * Which replica polls which instance follows Kafka's consumer group assignment of the
  * instances topic's partitions (group poller-group-id): an instance is polled by the member

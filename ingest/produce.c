@@ -136,7 +136,7 @@ ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, siz
         const char *defaults[] = {"client.id", "closebridge-ingest", "enable.idempotence", "true",
                                   "acks", "all",
                                   /* one produce request per millisecond keeps latency low and
-                                     batches under load (reference §7) */
+                                     batches under load (docs/sources.md §14) */
                                   "linger.ms", "1",
                                   /* ...but 32 waiting events go at once: every one holds a
                                      client's request open, and a burst need not wait out the

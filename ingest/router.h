@@ -1,4 +1,4 @@
-/* ingest router: maps each HTTP request to its handler (DESIGN §5). */
+/* ingest router: maps each HTTP request to its handler (docs/architecture.md §5). */
 #ifndef INGEST_ROUTER_H
 #define INGEST_ROUTER_H
 

@@ -1,4 +1,4 @@
-/* ingest signature: Close's webhook signature (reference closeio-and-elements.md §2).
+/* ingest signature: Close's webhook signature (docs/sources.md §2).
  *
  * close-sig-hash = lower-case hex of HMAC-SHA256(key, close-sig-timestamp + raw body), where
  * key is the subscription's signature_key hex-decoded (not its ASCII bytes). */

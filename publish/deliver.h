@@ -2,7 +2,8 @@
  * with many attempts in flight; connections are kept alive and shared per host, HTTP/2 is used
  * where the receiver offers it (over TLS), redirects are never followed, only http and https
  * are spoken, no proxy is taken from the environment, the address actually dialled must pass
- * the SSRF policy, and the answer's body is read up to a small cap.
+ * the SSRF policy, and the answer's body is read to its end and thrown away: only the status
+ * and Retry-After are kept, and no size cap applies (the attempt's time-out bounds it).
  *
  * Threads: any one thread submits jobs and collects results; the engine's thread owns every
  * libcurl handle. Jobs cross over in two mutex-guarded lists; submitting wakes the engine. */

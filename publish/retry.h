@@ -1,4 +1,4 @@
-/* publish retry: the retry ladder as pure policy (DESIGN §7; reference delivery-standards §5).
+/* publish retry: the retry ladder as pure policy (docs/architecture.md §7; docs/sources.md §10).
  *
  * The first attempt comes from the events topic. After a failure of attempt k (1-based) the
  * event goes to the retry topic of step k (delays[k-1] later); after the last step, to the

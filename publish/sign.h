@@ -1,4 +1,4 @@
-/* publish sign: the signatures a callback carries (reference delivery-standards.md §1, §2.4).
+/* publish sign: the signatures a callback carries (docs/sources.md §8, §7).
  *
  * Standard Webhooks: webhook-signature = "v1,<base64 HMAC-SHA256(secret, id.timestamp.body)>",
  * the secret being the base64 after "whsec_". Several secrets (space-separated, during

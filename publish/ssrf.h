@@ -3,7 +3,7 @@
  * Loopback, private, link-local, shared, multicast, reserved and other non-public addresses are
  * refused (IPv4 and IPv6, with IPv4-mapped IPv6 checked as IPv4), unless an allow-list names
  * them (for tests and internal receivers). Checked on the address actually dialled, so DNS
- * tricks do not get around it (reference kafka-and-libs.md §5). */
+ * tricks do not get around it (docs/sources.md §13). */
 #ifndef PUBLISH_SSRF_H
 #define PUBLISH_SSRF_H
 
