@@ -12,7 +12,7 @@
 set -euo pipefail
 
 build=(build-essential cmake pkg-config librdkafka-dev libmicrohttpd-dev libjson-c-dev
-        libcurl4-openssl-dev libssl-dev libcmocka-dev libmimalloc-dev)
+        libcurl4-openssl-dev libssl-dev libcmocka-dev libmimalloc-dev uthash-dev)
 runtime=(librdkafka1 libmicrohttpd12 libjson-c5 libcurl4 libssl3 libmimalloc2.0 ca-certificates curl)
 # libclang-rt-14-dev holds the runtime -fsanitize=fuzzer links (libclang_rt.fuzzer), which
 # clang only recommends; llvm brings llvm-symbolizer, for the fuzzers' stack traces

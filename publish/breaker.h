@@ -1,7 +1,8 @@
 /* publish breaker: a circuit breaker per destination (scheme://host:port).
  *
- * After `threshold` failures in a row a destination's breaker opens: its events skip the
- * attempt and go straight on to the retry ladder, without using up an attempt. After
+ * After `threshold` failures in a row a destination's breaker opens: each attempt of its events
+ * fails at once, without a request, and counts as a failed attempt (consume.c, breaker_open):
+ * they go on along the retry ladder and to the dead-letter topic after its last step. After
  * `cooldown_ms` one probe goes through; success closes the breaker, failure opens it again.
  * Pure bookkeeping with time passed in, one thread. */
 #ifndef PUBLISH_BREAKER_H

@@ -41,7 +41,7 @@ static const cb_option_t options[] = {
     {"http-port", CB_OPT_INT, "8081", 0, 65535, 0, "port the health server listens on"},
     {"group-id", CB_OPT_STR, "closebridge-publish", 0, 0, 0,
      "Kafka consumer group shared by every publish replica"},
-    {"group-instance-id", CB_OPT_STR, "", 0, 0, 0,
+    {"group-instance-id", CB_OPT_STR, "auto", 0, 0, 0,
      "static group membership: a replica restarted with the same id (a pod or container name) "
      "gets its partitions back at once (auto: closebridge-publish-<hostname>-<http-port>; "
      "empty: a dynamic member; see README, Callbacks)"},
@@ -158,6 +158,17 @@ int main(int argc, char **argv)
                 return rc;
         }
         pub.cfg = cfg;
+        pub.conf = (publish_conf_t){
+            .group_id = cb_config_str(cfg, "group-id"),
+            .group_instance_id = cb_config_str(cfg, "group-instance-id"),
+            .http_port = (int)cb_config_int(cfg, "http-port"),
+            .delivery_timeout_ms = cb_config_int(cfg, "delivery-timeout-ms"),
+            .max_in_flight = (size_t)cb_config_int(cfg, "max-in-flight"),
+            .commit_interval_ms = cb_config_int(cfg, "commit-interval-ms"),
+            .retry_after_max_s = (long)cb_config_int(cfg, "retry-after-max-s"),
+            .kafka_timeout_ms = (int)cb_config_int(cfg, "kafka-timeout-ms"),
+            .topic_max_message_bytes = (long)cb_config_int(cfg, "topic-max-message-bytes"),
+        };
         pub.run = &run;
         cb_kafka_topic(cfg, CB_TOPIC_EVENTS, pub.topic_events, sizeof(pub.topic_events));
         cb_kafka_topic(cfg, CB_TOPIC_INSTANCES, pub.topic_instances, sizeof(pub.topic_instances));

@@ -4,6 +4,8 @@
 #define PUBLISH_H
 
 #include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <librdkafka/rdkafka.h>
 
 #include "breaker.h"
@@ -19,8 +21,23 @@
 
 typedef struct publish publish_t;
 
+/* The settings the modules use, read once from the options in main.c (--help says what each
+ * one means). */
+typedef struct publish_conf {
+        const char *group_id;          /* group-id */
+        const char *group_instance_id; /* group-instance-id: "auto", "" or the id */
+        int http_port;                 /* http-port */
+        int64_t delivery_timeout_ms;   /* delivery-timeout-ms: one attempt's time limit */
+        size_t max_in_flight;          /* max-in-flight */
+        int64_t commit_interval_ms;    /* commit-interval-ms */
+        long retry_after_max_s;        /* retry-after-max-s */
+        int kafka_timeout_ms;          /* kafka-timeout-ms */
+        long topic_max_message_bytes;  /* topic-max-message-bytes */
+} publish_conf_t;
+
 struct publish {
-        const cb_config_t *cfg;
+        const cb_config_t *cfg; /* for the librdkafka properties it passes through (cb_kafka.h) */
+        publish_conf_t conf;
         cb_table_t *table;
         rd_kafka_t *rk;           /* the consumer group member */
         rd_kafka_t *prk;          /* the producer for retry, dead-letter and attempts topics */
@@ -35,6 +52,7 @@ struct publish {
         char topic_deliveries[PUBLISH_TOPIC_MAX];
         volatile sig_atomic_t *run;  /* cleared by SIGTERM/SIGINT or a fatal Kafka error */
         int fatal;                   /* a client hit a fatal error: exit 1 */
+        int renew;                   /* the consumer was fenced: make a new one (consume.c) */
         struct publish_state *state; /* the consumer loop's own (consume.c) */
         cb_metric_family_t *m_deliveries, *m_attempts, *m_in_flight, *m_breakers, *m_duration;
         cb_metric_family_t *m_table_syncs;

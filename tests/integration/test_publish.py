@@ -147,6 +147,39 @@ def many_instances(url):
     return [instance(i, url) for i in range(1, 9)]
 
 
+@scenario(many_instances, "--breaker-threshold", "2", "--breaker-cooldown-ms", "600000")
+def test_events_of_a_destination_whose_breaker_stays_open_reach_the_dlq(bridge, receiver, ingest,
+                                                                         publish):
+    """An open circuit breaker stands in for the attempts it prevents: each counts as a failed
+    attempt without a request, so with a destination that never recovers (its breaker open for
+    the 10 minutes of cooldown here) its events still reach the DLQ once the ladder (1s,1s,2s) is
+    used up, instead of going round the last retry topic until a probe succeeds."""
+    receiver.plan = lambda event_id, attempt, path: 500
+    ids = send_many(ingest, 20)
+    dlq = wait_for("every event on the DLQ", lambda: (lambda rs: rs if len(rs) == 20 else None)(
+        records(bridge, "closeio.events.dlq")), timeout=120)
+    by_id = {r["headers"]["ce_id"]: r for r in dlq}
+    assert set(by_id) == set(ids)
+    assert all(r["headers"]["cb-attempt"] == "4" for r in dlq), [r["headers"] for r in dlq]
+    open_breaker = [i for i in ids if "circuit breaker" in by_id[i]["headers"]["cb-dead-reason"]]
+    assert open_breaker, [r["headers"]["cb-dead-reason"] for r in dlq]
+    for i in open_breaker:
+        assert by_id[i]["headers"]["cb-dead-reason"] == \
+            "retries exhausted (the destination's circuit breaker was open)"
+        assert "circuit breaker open" in by_id[i]["headers"]["cb-last-error"]
+    log = {i: [] for i in ids}
+    for r in records(bridge, "closeio.deliveries"):
+        a = json.loads(r["payload"])
+        log[a["envelopeId"]].append(a["attempt"])
+    log = {i: sorted(attempts) for i, attempts in log.items()}
+    assert all(attempts == [1, 2, 3, 4] for attempts in log.values()), log
+    requests = len(receiver.requests)
+    assert requests < 20 * 4, f"{requests} requests: the breaker stood in for none"
+    print(f"open breaker: {requests} requests for 80 attempts, "
+          f"{len(open_breaker)} of 20 dead-lettered by it")
+    assert publish.stop() == 0
+
+
 def send_many(ingest, count, start=0):
     ids = []
     for n in range(start, start + count):
@@ -250,26 +283,32 @@ def test_one_objects_events_arrive_in_order(bridge, receiver, ingest, publish):
     assert publish.stop() == 0
 
 
-def test_a_fenced_member_exits_with_status_1_and_its_successor_delivers():
+def test_two_members_sharing_a_static_id_fence_each_other_until_one_exits_1():
     """A fatal Kafka error stops publish with exit status 1, committing nothing more. A real one:
-    a second member joins with the first's static group.instance.id, and the broker fences the
-    first (FENCED_INSTANCE_ID, fatal for a consumer)."""
+    two live members with one static group.instance.id (a misconfiguration). Each joining fences
+    the other (FENCED_INSTANCE_ID, fatal for a consumer); a fenced member makes a new consumer
+    (what an outage longer than the session needs, test_broker_outage), which fences the other
+    in turn, until one has been fenced more than 3 times in 10 minutes and exits 1. The other
+    stays and delivers."""
     with bridged(many_instances) as (bridge, receiver):
         ingest = bridge.ingest().ready()
-        static = {"KAFKA_GROUP_INSTANCE_ID": "member-1"}
-        first = bridge.publish(env=static).ready()
+        static = ["--group-instance-id", "member-1"]
+        first = bridge.publish(*static).ready()
         wait_for("the first member assigned", lambda: "assigned" in first.logs())
         ids = send_many(ingest, 20)
         wait_for("the first member delivering", lambda: all(receiver.delivered(i) for i in ids))
-        second = bridge.publish(env=static).ready()
-        wait_for("the first member fenced and gone", lambda: first.proc.poll() is not None,
-                 timeout=60)
-        assert first.proc.returncode == 1, first.logs()[-2000:]
-        assert "fatal error" in first.logs(), first.logs()[-2000:]
+        second = bridge.publish(*static).ready()
+        wait_for("one member giving up", lambda: first.proc.poll() is not None
+                 or second.proc.poll() is not None, timeout=240)
+        gone, stays = (first, second) if first.proc.poll() is not None else (second, first)
+        assert gone.proc.returncode == 1, gone.logs()[-2000:]
+        assert gone.logs().count("consumer fenced (") == 3, gone.logs()[-4000:]
+        assert "another live replica has the same group.instance.id" in gone.logs()
+        assert stays.proc.poll() is None
         more = send_many(ingest, 20, 20)
-        wait_for("events after the fencing delivered by the successor",
+        wait_for("events after the fencing delivered by the one that stays",
                  lambda: all(receiver.delivered(i) for i in more), timeout=90)
-        assert second.stop() == 0
+        assert stays.stop() == 0
 
 
 def test_killed_mid_backlog_and_restarted_resumes_at_once_with_few_duplicates():
@@ -391,11 +430,12 @@ if __name__ == "__main__":
     run([test_each_format_arrives_signed_and_verifiable,
          test_a_receiver_failing_k_times_gets_one_success_after_growing_delays,
          test_always_failing_goes_to_the_dlq_and_410_goes_at_once,
+         test_events_of_a_destination_whose_breaker_stays_open_reach_the_dlq,
          test_killed_with_deliveries_in_flight_loses_nothing,
          test_two_members_split_the_work_and_losing_one_loses_nothing,
          test_a_slow_receiver_does_not_delay_a_healthy_one,
          test_one_objects_events_arrive_in_order,
-         test_a_fenced_member_exits_with_status_1_and_its_successor_delivers,
+         test_two_members_sharing_a_static_id_fence_each_other_until_one_exits_1,
          test_killed_mid_backlog_and_restarted_resumes_at_once_with_few_duplicates,
          test_a_backlog_of_a_deleted_instance_is_skipped_without_stalling,
          test_the_ssrf_guard_refuses_loopback_and_redirects_are_not_followed])

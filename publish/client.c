@@ -1,0 +1,136 @@
+#include "client.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cb_kafka.h"
+#include "cb_log.h"
+#include "group.h"
+#include "move.h"
+
+void publish_client_on_fatal(publish_t *pub, rd_kafka_t *rk)
+{
+        char fatal[256];
+
+        if (rk == pub->rk && pub->renew)
+                return; /* told already */
+        rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+        cb_log_error("kafka %s fatal error: %s", rd_kafka_name(rk), fatal);
+        if (rk == pub->rk) {
+                pub->renew = 1;
+                return;
+        }
+        pub->fatal = 1;
+        *pub->run = 0;
+}
+
+/* Only a fatal error changes anything (publish_client_on_fatal); others are logged and retried
+ * by librdkafka. Runs on the consume loop's thread, inside its polls. (The consumer's own fatal
+ * errors come as messages from rd_kafka_consumer_poll instead: its queue takes the main one.) */
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+        publish_t *pub = opaque;
+
+        if (err == RD_KAFKA_RESP_ERR__FATAL) {
+                publish_client_on_fatal(pub, rk);
+                return;
+        }
+        cb_log_warn("kafka %s: %s: %s", rd_kafka_name(rk),
+                    rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+/* Reports of asynchronous commits: a refused one is logged (the next commit carries the same
+ * positions or later ones, so nothing is to be redone). */
+static void offset_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                             rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+        (void)rk;
+        (void)parts;
+        (void)opaque;
+        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+                cb_log_warn("commit failed: %s", rd_kafka_err2str(err));
+}
+
+/* Writes the consumer's group.instance.id into buf ("" for a dynamic member). Static
+ * membership lets a replica killed and restarted under the same id (a pod name, a compose
+ * container's hostname: both kept across restarts) take its partitions back at once, instead of
+ * the group waiting out the dead member's session. */
+static void group_instance_id(const publish_t *pub, char *buf, size_t size)
+{
+        const char *id = pub->conf.group_instance_id;
+        char host[128] = "host";
+
+        if (strcmp(id, "auto")) {
+                snprintf(buf, size, "%s", id);
+                return;
+        }
+        gethostname(host, sizeof(host) - 1);
+        host[sizeof(host) - 1] = '\0';
+        snprintf(buf, size, "closebridge-publish-%s-%d", host, pub->conf.http_port);
+}
+
+int publish_client_consumer(publish_t *pub, char *errstr, size_t errstr_size)
+{
+        char instance_id[256];
+        const char *defaults[] = {
+            "client.id", "closebridge-publish", "group.id", pub->conf.group_id,
+            /* a member killed with SIGKILL holds its partitions until its session times out:
+               librdkafka's 45 s would pause them for that long */
+            "session.timeout.ms", "10000", "heartbeat.interval.ms", "3000",
+            /* enable.auto.commit and .offset.store are forced below, not defaults */
+            "auto.offset.reset", "earliest", "reconnect.backoff.max.ms", "1000",
+            /* an idle partition answers a fetch after at most this: it
+               bounds the delay of the first event after a pause */
+            "fetch.wait.max.ms", "100",
+            /* librdkafka prefetches 64 MiB by default: a quarter keeps the same pace
+               (bench/publish) at half the memory */
+            "queued.max.messages.kbytes", "16384",
+            /* last, so that an empty id ends the list here; KAFKA_GROUP_INSTANCE_ID wins, like
+               every librdkafka property */
+            "group.instance.id", instance_id, NULL};
+        rd_kafka_conf_t *conf;
+
+        group_instance_id(pub, instance_id, sizeof(instance_id));
+        if (!*instance_id)
+                defaults[sizeof(defaults) / sizeof(defaults[0]) - 3] = NULL;
+        conf = cb_kafka_conf_new(pub->cfg, defaults, errstr, errstr_size);
+        if (!conf)
+                return -1;
+        /* Offsets move only when an envelope is final; nothing may commit on its own. */
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", NULL, 0);
+        rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", NULL, 0);
+        rd_kafka_conf_set_rebalance_cb(conf, publish_group_rebalance);
+        rd_kafka_conf_set_offset_commit_cb(conf, offset_commit_cb);
+        rd_kafka_conf_set_error_cb(conf, error_cb);
+        rd_kafka_conf_set_opaque(conf, pub);
+        pub->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
+        if (!pub->rk) {
+                rd_kafka_conf_destroy(conf);
+                return -1;
+        }
+        rd_kafka_poll_set_consumer(pub->rk);
+        return 0;
+}
+
+int publish_client_producer(publish_t *pub, char *errstr, size_t errstr_size)
+{
+        const char *defaults[] = {"client.id", "closebridge-publish-producer", "enable.idempotence",
+                                  "true", "acks", "all", "linger.ms", "5",
+                                  "reconnect.backoff.max.ms", "1000",
+                                  /* the topics' max.message.bytes is the limit */
+                                  "message.max.bytes", CB_PRODUCER_MESSAGE_MAX, NULL};
+        rd_kafka_conf_t *conf = cb_kafka_conf_new(pub->cfg, defaults, errstr, errstr_size);
+
+        if (!conf)
+                return -1;
+        rd_kafka_conf_set_dr_msg_cb(conf, publish_move_report);
+        rd_kafka_conf_set_error_cb(conf, error_cb);
+        rd_kafka_conf_set_opaque(conf, pub);
+        pub->prk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);
+        if (!pub->prk) {
+                rd_kafka_conf_destroy(conf);
+                return -1;
+        }
+        return 0;
+}

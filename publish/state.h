@@ -1,0 +1,35 @@
+/* publish state: the consume loop's own state (consume.h), shared by the modules that make the
+ * loop up (consume.c, move.c, group.c). Only the consume loop's thread touches it. */
+#ifndef PUBLISH_STATE_H
+#define PUBLISH_STATE_H
+
+#include "item.h"
+#include "keys.h"
+#include "lookup.h"
+#include "parked.h"
+#include "publish.h"
+
+typedef struct publish_state {
+        publish_keys_t *keys;      /* per-key ordering */
+        publish_parked_t *parked;  /* retry-topic items held until due */
+        publish_lookup_t *lookup;  /* envelope -> instance */
+        publish_item_t *reproduce; /* items whose move to another topic must be tried again */
+        unsigned generation;       /* of the assignment: bumped when it is dropped */
+        int64_t last_commit_ms;
+        int stored;   /* offsets final since the last commit */
+        int renewals; /* of the consumer, since renew_window_ms (group.c) */
+        int64_t renew_window_ms;
+} publish_state_t;
+
+/* it reached a final state: its partition's position to commit moves (offsets.h), and it is
+ * freed. */
+void publish_final(publish_t *pub, publish_item_t *it);
+
+/* Runs attempts' results and the producer's reports until nothing is in flight or timeout_ms
+ * passed (consume.c). */
+void publish_drain(publish_t *pub, int64_t timeout_ms);
+
+/* Adds 1 to the series label="value" of fam. */
+void publish_count(cb_metric_family_t *fam, const char *label, const char *value);
+
+#endif
