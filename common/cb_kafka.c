@@ -88,8 +88,9 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
         return 0; /* librdkafka frees json */
 }
 
-rd_kafka_conf_t *cb_kafka_conf_new(const cb_config_t *cfg, const char *const *defaults,
-                                   char *errstr, size_t errstr_size)
+/* A new configuration: defaults, then the user's properties, then logs and statistics. */
+static rd_kafka_conf_t *conf_new(const cb_config_t *cfg, const char *const *defaults, char *errstr,
+                                 size_t errstr_size)
 {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         const cb_kafka_prop_t *props;
@@ -124,6 +125,42 @@ rd_kafka_conf_t *cb_kafka_conf_new(const cb_config_t *cfg, const char *const *de
 fail:
         rd_kafka_conf_destroy(conf);
         return NULL;
+}
+
+rd_kafka_t *cb_kafka_new(const cb_config_t *cfg, const cb_kafka_spec_t *spec, char *errstr,
+                         size_t errstr_size)
+{
+        rd_kafka_conf_t *conf = conf_new(cfg, spec->defaults, errstr, errstr_size);
+        const char *const *f;
+        char err[256];
+        rd_kafka_t *rk;
+
+        if (!conf)
+                return NULL;
+        for (f = spec->forced; f && f[0]; f += 2) {
+                if (rd_kafka_conf_set(conf, f[0], f[1], err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+                        snprintf(errstr, errstr_size, "kafka property %s: %s", f[0], err);
+                        rd_kafka_conf_destroy(conf);
+                        return NULL;
+                }
+        }
+        if (spec->error_cb)
+                rd_kafka_conf_set_error_cb(conf, spec->error_cb);
+        if (spec->dr_msg_cb)
+                rd_kafka_conf_set_dr_msg_cb(conf, spec->dr_msg_cb);
+        if (spec->rebalance_cb)
+                rd_kafka_conf_set_rebalance_cb(conf, spec->rebalance_cb);
+        if (spec->offset_commit_cb)
+                rd_kafka_conf_set_offset_commit_cb(conf, spec->offset_commit_cb);
+        rd_kafka_conf_set_opaque(conf, spec->opaque);
+        rk = rd_kafka_new(spec->type, conf, errstr, errstr_size);
+        if (!rk) {
+                rd_kafka_conf_destroy(conf); /* rd_kafka_new took it only on success */
+                return NULL;
+        }
+        if (spec->consumer_poll)
+                rd_kafka_poll_set_consumer(rk);
+        return rk;
 }
 
 /* One metadata request for topic. Returns the partition count, 0 while the topic is not known

@@ -54,17 +54,34 @@
 /* Writes prefix + name into out. Returns out. */
 const char *cb_kafka_topic(const cb_config_t *cfg, const char *name, char *out, size_t out_size);
 
-/* A new librdkafka configuration holding defaults[] ("key", "value" pairs, NULL-terminated;
- * the user's settings override them) and then every property the user gave, with logs routed
- * through cb_log and statistics each second feeding cb_kafka_reachable and, for consumers, the
- * closebridge_consumer_lag gauge (label client = client.id). The client must be polled (as
- * every client must anyway), or its statistics pile up. Returns a conf the caller owns (hand it
- * to rd_kafka_new), or NULL with errstr naming the property that was refused. */
-rd_kafka_conf_t *cb_kafka_conf_new(const cb_config_t *cfg, const char *const *defaults,
-                                   char *errstr, size_t errstr_size);
+/* What a closebridge Kafka client is made of besides the user's settings (cb_kafka_new). */
+typedef struct cb_kafka_spec {
+        rd_kafka_type_t type;
+        /* "key", "value" pairs, NULL-terminated (or NULL): defaults are set first and the
+           user's settings override them; forced ones are set last and win */
+        const char *const *defaults;
+        const char *const *forced;
+        void *opaque; /* of every callback below; those left NULL are librdkafka's defaults */
+        void (*error_cb)(rd_kafka_t *rk, int err, const char *reason, void *opaque);
+        void (*dr_msg_cb)(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque);
+        void (*rebalance_cb)(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                             rd_kafka_topic_partition_list_t *parts, void *opaque);
+        void (*offset_commit_cb)(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                                 rd_kafka_topic_partition_list_t *parts, void *opaque);
+        int consumer_poll; /* a consumer whose main queue rd_kafka_consumer_poll serves */
+} cb_kafka_spec_t;
+
+/* Every Kafka client of closebridge, made from spec and every property the user gave
+ * (KAFKA_*, --kafka), with logs routed through cb_log and statistics each second feeding
+ * cb_kafka_reachable and, for consumers, the closebridge_consumer_lag gauge (label client =
+ * client.id). The client must be polled (as every client must anyway), or its statistics pile
+ * up. Returns the client (the caller destroys it), or NULL with errstr naming the property that
+ * was refused or what librdkafka said. */
+rd_kafka_t *cb_kafka_new(const cb_config_t *cfg, const cb_kafka_spec_t *spec, char *errstr,
+                         size_t errstr_size);
 
 /* 1 when some client of this process saw a broker up within the last 5 s (from librdkafka's
- * statistics, which every client made by cb_kafka_conf_new emits each second), else 0. */
+ * statistics, which every client made by cb_kafka_new emits each second), else 0. */
 int cb_kafka_reachable(void);
 
 /* Record sizes (docs/limits.md). An envelope travels from closeio.events to the retry topics

@@ -16,7 +16,8 @@ struct cb_table {
         const char *topic;
         rd_kafka_t *rk;
         pthread_t thread;
-        volatile int run;
+        int started; /* the thread was started (the creating thread's own) */
+        int run;     /* atomic: the thread runs until it is cleared */
 
         pthread_rwlock_t lock; /* guards map */
         struct lh_table *map;  /* id text -> cb_instance_t*, one reference each */
@@ -85,7 +86,7 @@ static void *table_main(void *arg)
         rd_kafka_message_t *rkm;
         int i, all;
 
-        while (t->run) {
+        while (__atomic_load_n(&t->run, __ATOMIC_ACQUIRE)) {
                 rkm = rd_kafka_consumer_poll(t->rk, 100);
                 if (!rkm)
                         continue;
@@ -122,16 +123,16 @@ cb_table_t *cb_table_new(const cb_config_t *cfg, const char *topic, char *errstr
                          size_t errstr_size)
 {
         /* group.id is required by assign() in librdkafka 2.0.2; the table never commits. */
-        static const char *const defaults[] = {
-            "client.id", "closebridge-table", "group.id", "closebridge-table",
-            /* enable.partition.eof and enable.auto.commit are forced below */
-            "reconnect.backoff.max.ms", "1000",
-            /* a fetch held open would delay the end-offset
-               requests of cb_table_sync behind it on the
-               same connection */
-            "fetch.wait.max.ms", "50", NULL};
+        static const char *const defaults[] = {"client.id", "closebridge-table", "group.id",
+                                               "closebridge-table", "reconnect.backoff.max.ms",
+                                               "1000",
+                                               /* a fetch held open would delay the end-offset
+                                                  requests of cb_table_sync behind it on the
+                                                  same connection */
+                                               "fetch.wait.max.ms", "50", NULL};
+        static const char *const forced[] = {"enable.partition.eof", "true", "enable.auto.commit",
+                                             "false", NULL};
         rd_kafka_topic_partition_list_t *parts = NULL;
-        rd_kafka_conf_t *conf;
         cb_table_t *t = calloc(1, sizeof(*t));
         int i;
 
@@ -144,18 +145,16 @@ cb_table_t *cb_table_new(const cb_config_t *cfg, const char *topic, char *errstr
         pthread_mutex_init(&t->mtx, NULL);
         pthread_cond_init(&t->cond, NULL);
         t->map = lh_kchar_table_new(64, entry_free);
-        conf = cb_kafka_conf_new(cfg, defaults, errstr, errstr_size);
-        if (!t->map || !conf)
+        if (!t->map)
                 goto fail;
-        /* The table's own settings win over the user's: it must read from the start. */
-        rd_kafka_conf_set(conf, "enable.partition.eof", "true", NULL, 0);
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", NULL, 0);
-        t->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
-        if (!t->rk) {
-                rd_kafka_conf_destroy(conf);
+        t->rk = cb_kafka_new(cfg,
+                             &(cb_kafka_spec_t){.type = RD_KAFKA_CONSUMER,
+                                                .defaults = defaults,
+                                                /* the table's own: it must read from the start */
+                                                .forced = forced},
+                             errstr, errstr_size);
+        if (!t->rk)
                 goto fail;
-        }
-        conf = NULL;
         t->partitions = cb_kafka_partition_count(
             t->rk, topic, (int)cb_config_int(cfg, "kafka-timeout-ms"), errstr, errstr_size);
         if (t->partitions <= 0)
@@ -176,12 +175,13 @@ cb_table_t *cb_table_new(const cb_config_t *cfg, const char *topic, char *errstr
         }
         rd_kafka_topic_partition_list_destroy(parts);
         parts = NULL;
-        t->run = 1;
+        __atomic_store_n(&t->run, 1, __ATOMIC_RELEASE);
         if (pthread_create(&t->thread, NULL, table_main, t)) {
-                t->run = 0;
+                __atomic_store_n(&t->run, 0, __ATOMIC_RELEASE);
                 snprintf(errstr, errstr_size, "cannot start the table thread");
                 goto fail;
         }
+        t->started = 1;
         return t;
 fail:
         if (parts)
@@ -194,8 +194,8 @@ void cb_table_destroy(cb_table_t *t)
 {
         if (!t)
                 return;
-        if (t->run) {
-                t->run = 0;
+        if (t->started) {
+                __atomic_store_n(&t->run, 0, __ATOMIC_RELEASE);
                 pthread_join(t->thread, NULL);
         }
         cb_kafka_consumer_destroy(t->rk, 1000);

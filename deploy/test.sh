@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test of closebridge: installs what the tests need, fetches Apache Kafka from Maven
-# Central, then builds twice (a normal build and an AddressSanitizer + UBSan build) and runs
-# the whole ctest suite on each; ctest starts a real Kafka broker on loopback for the
-# integration tests. Then the fuzz stage (tests/fuzz/run.sh): every libFuzzer target for 60 s,
-# as many at once as there are cores. Last, the container stage (tests/containers/run.sh): a
-# Docker engine of its own, the image built from the Dockerfile and the repository's
-# docker-compose.yml run for real; it needs root, and fails (it is never skipped) where dockerd
-# cannot start.
+# Central, then builds three times (a normal build, an AddressSanitizer + UBSan build and a
+# ThreadSanitizer build: tests/tsan/README.md) and runs the ctest suite of each; ctest starts a
+# real Kafka broker on loopback for the integration tests. Then the fuzz stage
+# (tests/fuzz/run.sh): every libFuzzer target for 60 s, as many at once as there are cores.
+# Last, the container stage (tests/containers/run.sh): a Docker engine of its own, the image
+# built from the Dockerfile and the repository's docker-compose.yml run for real; it needs root,
+# and fails (it is never skipped) where dockerd cannot start.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$top/deploy/install-deps.sh" test
@@ -19,9 +19,10 @@ venv=$top/build-venv
 npm ci --prefix "$top/tests/integration" --no-audit --no-fund --silent
 
 status=0
-for variant in build build-asan; do
+for variant in build build-asan build-tsan; do
         args=(-DPython3_EXECUTABLE="$venv/bin/python")
         [ "$variant" = build-asan ] && args+=(-DCB_SANITIZE=ON)
+        [ "$variant" = build-tsan ] && args+=(-DCB_TSAN=ON)
         echo "== $variant" >&2
         "$top/deploy/build.sh" "$variant" "${args[@]}"
         (cd "$top/$variant" && ctest --output-on-failure) || status=1

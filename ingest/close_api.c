@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cb_json.h"
+#include "cb_retry_after.h"
 #include "cb_time.h"
 
 #define ANSWER_MAX (32 * 1024 * 1024)
@@ -52,15 +54,11 @@ static int on_progress(void *halt, curl_off_t dltotal, curl_off_t dlnow, curl_of
 
 long ingest_close_rate_limit_wait(const char *retry_after, const char *ratelimit)
 {
-        double wait_s = 0, v;
+        int64_t asked = cb_retry_after_ms(retry_after, time(NULL));
+        double wait_s = asked > 0 ? (double)asked / 1000 : 0, v;
         const char *reset;
         char *end;
 
-        if (retry_after) {
-                v = strtod(retry_after, &end);
-                if (end != retry_after && v > wait_s)
-                        wait_s = v;
-        }
         /* "limit=100, remaining=0, reset=5.3": the reset may be a decimal */
         if (ratelimit && (reset = strstr(ratelimit, "reset="))) {
                 v = strtod(reset + 6, &end);

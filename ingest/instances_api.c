@@ -36,6 +36,7 @@ struct ingest_admin {
         pthread_cond_t cond;
         job_t *head, *tail;
         int queued, stop;
+        int joined; /* the worker was joined (ingest_admin_stop; the main thread's own) */
 };
 
 static void respond_json(cb_http_req_t *req, unsigned status, json_object *obj)
@@ -343,15 +344,23 @@ ingest_admin_t *ingest_admin_new(ingest_t *ing)
         return admin;
 }
 
-void ingest_admin_destroy(ingest_admin_t *admin)
+void ingest_admin_stop(ingest_admin_t *admin)
 {
-        if (!admin)
+        if (!admin || admin->joined)
                 return;
         pthread_mutex_lock(&admin->mtx);
         admin->stop = 1;
         pthread_cond_signal(&admin->cond);
         pthread_mutex_unlock(&admin->mtx);
         pthread_join(admin->thread, NULL);
+        admin->joined = 1;
+}
+
+void ingest_admin_destroy(ingest_admin_t *admin)
+{
+        if (!admin)
+                return;
+        ingest_admin_stop(admin);
         pthread_mutex_destroy(&admin->mtx);
         pthread_cond_destroy(&admin->cond);
         free(admin);
@@ -410,10 +419,13 @@ void ingest_admin_handle(ingest_admin_t *admin, cb_http_req_t *req, const char *
         snprintf(job->id, sizeof(job->id), "%s", *rest ? rest + 1 : "");
         pthread_mutex_lock(&admin->mtx);
         if (admin->queued >= QUEUE_MAX || admin->stop) {
+                int stopping = admin->stop;
+
                 pthread_mutex_unlock(&admin->mtx);
                 free(job);
-                cb_http_respond_error_h(req, 503, "too many instance requests at once",
-                                        "Retry-After", "1");
+                cb_http_respond_error_h(
+                    req, 503, stopping ? "shutting down" : "too many instance requests at once",
+                    "Retry-After", "1");
                 return;
         }
         job->req = cb_http_req_ref(req);

@@ -24,7 +24,13 @@ typedef struct ingest_admin ingest_admin_t;
 /* Starts the worker. Borrows ing for the worker's life. Returns NULL when out of resources. */
 ingest_admin_t *ingest_admin_new(struct ingest *ing);
 
-/* Answers every queued request, stops the worker and frees it. NULL is a no-op. */
+/* Answers every queued request and stops the worker; requests that come later get 503 (the
+ * server may still pass some on while it shuts down: admin stays valid until destroyed).
+ * Again, or NULL: a no-op. */
+void ingest_admin_stop(ingest_admin_t *admin);
+
+/* Stops it (ingest_admin_stop) and frees it; call once no request can reach it. NULL is a
+ * no-op. */
 void ingest_admin_destroy(ingest_admin_t *admin);
 
 /* Handles a request whose path, after "/instances", is rest (borrowed): "" or "/{id}". */

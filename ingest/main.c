@@ -178,8 +178,7 @@ int main(int argc, char **argv)
         /* Stop taking requests, answer every one in flight, then close. */
         shutdown_ms = (int)cb_config_int(cfg, "shutdown-timeout-ms");
         cb_http_quiesce(http);
-        ingest_admin_destroy(ing.admin); /* answers what is queued; its writes are flushed */
-        ing.admin = NULL;
+        ingest_admin_stop(ing.admin); /* answers what is queued; its writes are flushed */
         ingest_producer_drain(ing.producer, shutdown_ms);
         if (cb_http_drain(http, 2000))
                 cb_log_warn("requests still open at shutdown");

@@ -44,7 +44,6 @@ static struct lh_table *load_states(ingest_poller_t *p)
                                                NULL};
         rd_kafka_topic_partition_list_t *parts = NULL;
         rd_kafka_message_t *rkm;
-        rd_kafka_conf_t *conf;
         rd_kafka_t *rk = NULL;
         char errstr[256], key[CB_INSTANCE_ID_MAX], *value;
         int n, i, eofs = 0;
@@ -53,9 +52,9 @@ static struct lh_table *load_states(ingest_poller_t *p)
 
         if (!stored)
                 return NULL;
-        conf = cb_kafka_conf_new(p->ing->cfg, defaults, errstr, sizeof(errstr));
-        if (conf && !(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr))))
-                rd_kafka_conf_destroy(conf);
+        rk = cb_kafka_new(p->ing->cfg,
+                          &(cb_kafka_spec_t){.type = RD_KAFKA_CONSUMER, .defaults = defaults},
+                          errstr, sizeof(errstr));
         n = rk ? cb_kafka_partition_count(rk, p->topic_state, 10000, errstr, sizeof(errstr)) : -1;
         if (n <= 0) {
                 cb_log_warn("poller: cannot read %s: %s; polls start afresh", p->topic_state,
@@ -339,20 +338,13 @@ ingest_poller_t *ingest_poller_new(ingest_t *ing, char *errstr, size_t errstr_si
                                     "message.max.bytes",
                                     CB_PRODUCER_MESSAGE_MAX,
                                     NULL};
-        const char *cdefaults[] = {"client.id",
-                                   "closebridge-poller",
-                                   "group.id",
-                                   group,
-                                   "enable.auto.commit",
-                                   "false",
-                                   "auto.offset.reset",
-                                   "latest",
-                                   "reconnect.backoff.max.ms",
-                                   "1000",
-                                   NULL};
+        const char *cdefaults[] = {
+            "client.id", "closebridge-poller",       "group.id", group, "auto.offset.reset",
+            "latest",    "reconnect.backoff.max.ms", "1000",     NULL};
+        /* the assignment group only divides the instances: it never commits */
+        const char *no_auto_commit[] = {"enable.auto.commit", "false", NULL};
         ingest_poller_t *p = calloc(1, sizeof(*p));
         rd_kafka_topic_partition_list_t *topics;
-        rd_kafka_conf_t *conf;
         rd_kafka_error_t *error;
         size_t i = 0;
 
@@ -395,14 +387,11 @@ ingest_poller_t *ingest_poller_new(ingest_t *ing, char *errstr, size_t errstr_si
                 snprintf(txid, sizeof(txid), "closebridge-poller-%s-%ld", host,
                          cb_config_int(ing->cfg, "http-port"));
         snprintf(group, sizeof(group), "%s", cb_config_str(ing->cfg, "poller-group-id"));
-        conf = cb_kafka_conf_new(ing->cfg, txdefaults, errstr, errstr_size);
-        if (!conf)
+        p->txp = cb_kafka_new(ing->cfg,
+                              &(cb_kafka_spec_t){.type = RD_KAFKA_PRODUCER, .defaults = txdefaults},
+                              errstr, errstr_size);
+        if (!p->txp)
                 goto fail;
-        p->txp = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);
-        if (!p->txp) {
-                rd_kafka_conf_destroy(conf);
-                goto fail;
-        }
         error =
             rd_kafka_init_transactions(p->txp, (int)cb_config_int(ing->cfg, "kafka-timeout-ms"));
         if (error) {
@@ -411,18 +400,16 @@ ingest_poller_t *ingest_poller_new(ingest_t *ing, char *errstr, size_t errstr_si
                 rd_kafka_error_destroy(error);
                 goto fail;
         }
-        conf = cb_kafka_conf_new(ing->cfg, cdefaults, errstr, errstr_size);
-        if (!conf)
+        p->assign = cb_kafka_new(ing->cfg,
+                                 &(cb_kafka_spec_t){.type = RD_KAFKA_CONSUMER,
+                                                    .defaults = cdefaults,
+                                                    .forced = no_auto_commit,
+                                                    .opaque = p,
+                                                    .rebalance_cb = rebalance_cb,
+                                                    .consumer_poll = 1},
+                                 errstr, errstr_size);
+        if (!p->assign)
                 goto fail;
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", NULL, 0);
-        rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
-        rd_kafka_conf_set_opaque(conf, p);
-        p->assign = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
-        if (!p->assign) {
-                rd_kafka_conf_destroy(conf);
-                goto fail;
-        }
-        rd_kafka_poll_set_consumer(p->assign);
         topics = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(topics, ing->topic_instances, RD_KAFKA_PARTITION_UA);
         rd_kafka_subscribe(p->assign, topics);

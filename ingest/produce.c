@@ -17,7 +17,8 @@ struct ingest_producer {
         cb_metric_family_t *ack_time; /* from produce to the last acknowledgement of a request */
         rd_kafka_t *rk;
         pthread_t thread;
-        volatile int run;
+        int started;       /* the thread was started (the creating thread's own) */
+        int run;           /* atomic: the thread runs until it is cleared */
         int fatal;         /* atomic */
         size_t record_max; /* set before requests come; then read only */
 };
@@ -125,7 +126,7 @@ static void *poll_main(void *arg)
 {
         ingest_producer_t *p = arg;
 
-        while (p->run)
+        while (__atomic_load_n(&p->run, __ATOMIC_ACQUIRE))
                 rd_kafka_poll(p->rk, 100);
         return NULL;
 }
@@ -155,7 +156,6 @@ ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, siz
                                   /* the topics' max.message.bytes is the limit (cb_kafka.h) */
                                   "message.max.bytes", CB_PRODUCER_MESSAGE_MAX, NULL};
         ingest_producer_t *p = calloc(1, sizeof(*p));
-        rd_kafka_conf_t *conf;
 
         if (!p) {
                 snprintf(errstr, errstr_size, "out of memory");
@@ -171,23 +171,22 @@ ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, siz
                                         "acknowledging (or failing) the last of them",
                                         CB_METRIC_HISTOGRAM);
         snprintf(timeout, sizeof(timeout), "%ld", cb_config_int(cfg, "ack-timeout-ms"));
-        conf = cb_kafka_conf_new(cfg, defaults, errstr, errstr_size);
-        if (!conf)
+        p->rk = cb_kafka_new(cfg,
+                             &(cb_kafka_spec_t){.type = RD_KAFKA_PRODUCER,
+                                                .defaults = defaults,
+                                                .opaque = p,
+                                                .error_cb = error_cb,
+                                                .dr_msg_cb = dr_cb},
+                             errstr, errstr_size);
+        if (!p->rk)
                 goto fail;
-        rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
-        rd_kafka_conf_set_error_cb(conf, error_cb);
-        rd_kafka_conf_set_opaque(conf, p);
-        p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);
-        if (!p->rk) {
-                rd_kafka_conf_destroy(conf);
-                goto fail;
-        }
-        p->run = 1;
+        __atomic_store_n(&p->run, 1, __ATOMIC_RELEASE);
         if (pthread_create(&p->thread, NULL, poll_main, p)) {
-                p->run = 0;
+                __atomic_store_n(&p->run, 0, __ATOMIC_RELEASE);
                 snprintf(errstr, errstr_size, "cannot start the producer thread");
                 goto fail;
         }
+        p->started = 1;
         return p;
 fail:
         ingest_producer_destroy(p);
@@ -347,8 +346,8 @@ void ingest_producer_destroy(ingest_producer_t *p)
 {
         if (!p)
                 return;
-        if (p->run) {
-                p->run = 0;
+        if (p->started) {
+                __atomic_store_n(&p->run, 0, __ATOMIC_RELEASE);
                 pthread_join(p->thread, NULL);
         }
         if (p->rk)

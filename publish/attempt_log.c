@@ -7,19 +7,7 @@
 
 #include "cb_log.h"
 #include "cb_time.h"
-
-/* Writes u without its userinfo ("https://user:pw@host/p" -> "https://host/p") into out. */
-static void without_credentials(const char *u, char *out, size_t size)
-{
-        const char *s = strstr(u, "://"), *hostend, *atsign;
-
-        hostend = s ? s + 3 + strcspn(s + 3, "/?#") : NULL;
-        atsign = s ? memchr(s + 3, '@', (size_t)(hostend - s - 3)) : NULL;
-        if (atsign)
-                snprintf(out, size, "%.*s%s", (int)(s + 3 - u), u, atsign + 1);
-        else
-                snprintf(out, size, "%s", u);
-}
+#include "cb_url.h"
 
 char *publish_attempt_record(const publish_item_t *it, const publish_job_t *job,
                              const char *outcome, int64_t next_due_ms, int64_t at_us)
@@ -31,7 +19,7 @@ char *publish_attempt_record(const publish_item_t *it, const publish_job_t *job,
 
         if (!rec)
                 return NULL;
-        without_credentials(u ? u : "", url, sizeof(url));
+        cb_url_redact(u ? u : "", url, sizeof(url));
         cb_time_format_ms(at_us, at, sizeof(at));
         json_object_object_add(rec, "envelopeId", json_object_new_string(it->env_id));
         json_object_object_add(rec, "instanceId",

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <json-c/linkhash.h>
 
+#include "cb_url.h"
+
 typedef enum { CLOSED = 0, OPEN, HALF_OPEN } state_t;
 
 typedef struct breaker {
@@ -122,25 +124,19 @@ size_t publish_breakers_open(const publish_breakers_t *b)
 
 int publish_breaker_dest(const char *url, char *out, size_t out_size)
 {
-        const char *scheme_end = strstr(url, "://"), *host, *end, *at;
+        const char *host, *end;
+        int scheme = cb_url_split(url, &host, &end), https, n;
         size_t host_len;
-        int https, n;
 
-        if (!scheme_end)
+        if (scheme < 0)
                 return -1;
-        https = scheme_end - url == 5 && !strncmp(url, "https", 5);
-        host = scheme_end + 3;
-        end = host + strcspn(host, "/?#");
-        at = memchr(host, '@', (size_t)(end - host));
-        if (at)
-                host = at + 1; /* drop credentials */
+        https = scheme == 5 && !strncmp(url, "https", 5);
         host_len = (size_t)(end - host);
         /* add the default port when none is given, so both spellings share a breaker */
         if (memchr(host, ':', host_len) && host[host_len - 1] != ']')
-                n = snprintf(out, out_size, "%.*s://%.*s", (int)(scheme_end - url), url,
-                             (int)host_len, host);
+                n = snprintf(out, out_size, "%.*s://%.*s", scheme, url, (int)host_len, host);
         else
-                n = snprintf(out, out_size, "%.*s://%.*s:%d", (int)(scheme_end - url), url,
-                             (int)host_len, host, https ? 443 : 80);
+                n = snprintf(out, out_size, "%.*s://%.*s:%d", scheme, url, (int)host_len, host,
+                             https ? 443 : 80);
         return n > 0 && (size_t)n < out_size ? 0 : -1;
 }

@@ -89,28 +89,25 @@ int publish_client_consumer(publish_t *pub, char *errstr, size_t errstr_size)
             /* last, so that an empty id ends the list here; KAFKA_GROUP_INSTANCE_ID wins, like
                every librdkafka property */
             "group.instance.id", instance_id, NULL};
-        rd_kafka_conf_t *conf;
+        /* Offsets move only when an envelope is final; nothing may commit on its own. */
+        const char *forced[] = {"enable.auto.commit", "false", "enable.auto.offset.store", "false",
+                                NULL};
+        cb_kafka_spec_t spec = {
+            .type = RD_KAFKA_CONSUMER,
+            .defaults = defaults,
+            .forced = forced,
+            .opaque = pub,
+            .error_cb = error_cb,
+            .rebalance_cb = publish_group_rebalance,
+            .offset_commit_cb = offset_commit_cb,
+            .consumer_poll = 1,
+        };
 
         group_instance_id(pub, instance_id, sizeof(instance_id));
         if (!*instance_id)
                 defaults[sizeof(defaults) / sizeof(defaults[0]) - 3] = NULL;
-        conf = cb_kafka_conf_new(pub->cfg, defaults, errstr, errstr_size);
-        if (!conf)
-                return -1;
-        /* Offsets move only when an envelope is final; nothing may commit on its own. */
-        rd_kafka_conf_set(conf, "enable.auto.commit", "false", NULL, 0);
-        rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", NULL, 0);
-        rd_kafka_conf_set_rebalance_cb(conf, publish_group_rebalance);
-        rd_kafka_conf_set_offset_commit_cb(conf, offset_commit_cb);
-        rd_kafka_conf_set_error_cb(conf, error_cb);
-        rd_kafka_conf_set_opaque(conf, pub);
-        pub->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
-        if (!pub->rk) {
-                rd_kafka_conf_destroy(conf);
-                return -1;
-        }
-        rd_kafka_poll_set_consumer(pub->rk);
-        return 0;
+        pub->rk = cb_kafka_new(pub->cfg, &spec, errstr, errstr_size);
+        return pub->rk ? 0 : -1;
 }
 
 int publish_client_producer(publish_t *pub, char *errstr, size_t errstr_size)
@@ -120,17 +117,14 @@ int publish_client_producer(publish_t *pub, char *errstr, size_t errstr_size)
                                   "reconnect.backoff.max.ms", "1000",
                                   /* the topics' max.message.bytes is the limit */
                                   "message.max.bytes", CB_PRODUCER_MESSAGE_MAX, NULL};
-        rd_kafka_conf_t *conf = cb_kafka_conf_new(pub->cfg, defaults, errstr, errstr_size);
+        cb_kafka_spec_t spec = {
+            .type = RD_KAFKA_PRODUCER,
+            .defaults = defaults,
+            .opaque = pub,
+            .error_cb = error_cb,
+            .dr_msg_cb = publish_move_report,
+        };
 
-        if (!conf)
-                return -1;
-        rd_kafka_conf_set_dr_msg_cb(conf, publish_move_report);
-        rd_kafka_conf_set_error_cb(conf, error_cb);
-        rd_kafka_conf_set_opaque(conf, pub);
-        pub->prk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);
-        if (!pub->prk) {
-                rd_kafka_conf_destroy(conf);
-                return -1;
-        }
-        return 0;
+        pub->prk = cb_kafka_new(pub->cfg, &spec, errstr, errstr_size);
+        return pub->prk ? 0 : -1;
 }

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "cb_retry_after.h"
 #include "cb_time.h"
 #include "retry.h"
 
@@ -80,8 +81,11 @@ static void finish(publish_engine_t *e, publish_job_t *job, CURLcode rc)
         if (rc == CURLE_OK) {
                 curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &job->status);
                 if (curl_easy_header(job->easy, "Retry-After", 0, CURLH_HEADER, -1, &h) ==
-                    CURLHE_OK)
-                        job->retry_after_s = publish_retry_after_parse(h->value, time(NULL));
+                    CURLHE_OK) {
+                        int64_t ms = cb_retry_after_ms(h->value, time(NULL));
+
+                        job->retry_after_s = ms < 0 ? -1 : (long)((ms + 999) / 1000);
+                }
         } else {
                 job->status = -1;
                 if (job->refused)

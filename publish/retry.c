@@ -103,26 +103,3 @@ publish_decision_t publish_retry_decide(const publish_ladder_t *ladder, int atte
         d.due_ms = now_ms + (int64_t)delay * 1000;
         return d;
 }
-
-long publish_retry_after_parse(const char *value, time_t now)
-{
-        char *end;
-        long v;
-        time_t t;
-
-        if (!value)
-                return -1;
-        while (isspace((unsigned char)*value))
-                value++;
-        if (isdigit((unsigned char)*value)) {
-                errno = 0;
-                v = strtol(value, &end, 10);
-                while (isspace((unsigned char)*end))
-                        end++;
-                return errno || *end || v < 0 ? -1 : v;
-        }
-        t = curl_getdate(value, NULL);
-        if (t == (time_t)-1)
-                return -1;
-        return t > now ? (long)(t - now) : 0;
-}

@@ -43,8 +43,4 @@ publish_decision_t publish_retry_decide(const publish_ladder_t *ladder, int atte
                                         int refused, long retry_after_s, long retry_after_max_s,
                                         int64_t now_ms);
 
-/* Seconds from now that a Retry-After value asks for: delta-seconds or an HTTP date.
- * Returns -1 when value is NULL or neither. */
-long publish_retry_after_parse(const char *value, time_t now);
-
 #endif

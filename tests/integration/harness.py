@@ -11,6 +11,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -43,6 +44,11 @@ def b64id(instance_id, urlsafe=False, padded=True):
     if urlsafe:
         text = text.replace("+", "-").replace("/", "_")
     return text if padded else text.rstrip("=")
+
+
+# what ASan, UBSan and TSan print when they find something (the builds of deploy/test.sh)
+SANITIZER_REPORT = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|"
+                              r"WARNING: ThreadSanitizer")
 
 
 def free_port():
@@ -243,14 +249,21 @@ class Bridge:
         return s
 
     def close(self, failed=False):
+        """Stops every process; fails (AssertionError) when a sanitizer reported anything in a
+        process's log, also of one killed or never stopped by the test."""
+        reported = []
         for s in self.services:
             if s.proc.poll() is None:
                 s.proc.kill()
                 s.proc.wait()
-            if failed:
+            if SANITIZER_REPORT.search(s.logs()):
+                reported.append(s.log_path)
+            if failed or reported[-1:] == [s.log_path]:
                 print(f"----- {s.log_path}\n{s.logs()}")
-        if not failed:
+        if not failed and not reported:
             shutil.rmtree(self.work, ignore_errors=True)
+        if reported and not failed:
+            raise AssertionError(f"sanitizer reports in {', '.join(reported)}")
 
 
 @contextlib.contextmanager

@@ -110,20 +110,6 @@ static void test_retry_after_moves_the_next_attempt_later_within_bounds(void **s
                          NOW + 600000);
 }
 
-static void test_retry_after_reads_seconds_and_http_dates(void **state)
-{
-        (void)state;
-        assert_int_equal(publish_retry_after_parse("120", 0), 120);
-        assert_int_equal(publish_retry_after_parse(" 7 ", 0), 7);
-        assert_int_equal(
-            publish_retry_after_parse("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480 - 30), 30);
-        assert_int_equal(
-            publish_retry_after_parse("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480 + 30), 0);
-        assert_int_equal(publish_retry_after_parse("soon", 0), -1);
-        assert_int_equal(publish_retry_after_parse("-3", 0), -1);
-        assert_int_equal(publish_retry_after_parse(NULL, 0), -1);
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -133,7 +119,6 @@ int main(void)
             cmocka_unit_test(test_retry_failures_climb_the_ladder_then_dead_letter),
             cmocka_unit_test(test_retry_gone_and_refused_end_at_once),
             cmocka_unit_test(test_retry_after_moves_the_next_attempt_later_within_bounds),
-            cmocka_unit_test(test_retry_after_reads_seconds_and_http_dates),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
