@@ -5,12 +5,9 @@
 
 #include "cb_hmac.h"
 
-int ingest_auth_configured(const cb_config_t *cfg)
+int ingest_auth_configured(ingest_auth_t secrets)
 {
-        const char *user = cb_config_str(cfg, "admin-user-secret");
-        const char *org = cb_config_str(cfg, "admin-org-secret");
-
-        return user && *user && org && *org;
+        return secrets.user && *secrets.user && secrets.org && *secrets.org;
 }
 
 /* Copies the value after "<word> " in s up to the next ',' (or the end) into out, trimmed.
@@ -48,20 +45,20 @@ static int same_secret(const char *a, const char *b)
         return cb_equal_ct(da, db, la);
 }
 
-int ingest_auth_check(const cb_config_t *cfg, const char *authorization)
+int ingest_auth_check(ingest_auth_t secrets, const char *authorization)
 {
         char user[256], org[256];
         const char *p = authorization;
         int ok;
 
-        if (!ingest_auth_configured(cfg) || !p)
+        if (!ingest_auth_configured(secrets) || !p)
                 return -1;
         p = take(p, "User", user, sizeof(user));
         p = p ? take(p, "Organization", org, sizeof(org)) : NULL;
         if (!p || *p)
                 return -1;
         /* both compared, whatever the first gave */
-        ok = same_secret(user, cb_config_str(cfg, "admin-user-secret"));
-        ok &= same_secret(org, cb_config_str(cfg, "admin-org-secret"));
+        ok = same_secret(user, secrets.user);
+        ok &= same_secret(org, secrets.org);
         return ok ? 0 : -1;
 }

@@ -3,13 +3,16 @@
 #ifndef INGEST_AUTH_H
 #define INGEST_AUTH_H
 
-#include "cb_config.h"
+/* The admin secrets (admin-user-secret and admin-org-secret; NULL or "" when not set). */
+typedef struct ingest_auth {
+        const char *user, *org;
+} ingest_auth_t;
 
-/* 1 when admin secrets are configured (admin-user-secret and admin-org-secret), else 0. */
-int ingest_auth_configured(const cb_config_t *cfg);
+/* 1 when both admin secrets are configured, else 0. */
+int ingest_auth_configured(ingest_auth_t secrets);
 
-/* Checks an Authorization header value (NULL when absent) against the configured secrets, in
- * constant time. Returns 0 when it matches, -1 otherwise (also when none are configured). */
-int ingest_auth_check(const cb_config_t *cfg, const char *authorization);
+/* Checks an Authorization header value (NULL when absent) against the secrets, in constant
+ * time. Returns 0 when it matches, -1 otherwise (also when none are configured). */
+int ingest_auth_check(ingest_auth_t secrets, const char *authorization);
 
 #endif

@@ -77,8 +77,8 @@ void ingest_events_webhook(ingest_t *ing, cb_http_req_t *req, const char *b64id)
         if (key && *key &&
             ingest_signature_verify(key, cb_http_req_header(req, "close-sig-hash"),
                                     cb_http_req_header(req, "close-sig-timestamp"), raw, len,
-                                    cb_config_int(ing->cfg, "signature-tolerance-s"), time(NULL),
-                                    err, sizeof(err))) {
+                                    ing->conf.signature_tolerance_s, time(NULL), err,
+                                    sizeof(err))) {
                 cb_http_respond_error(req, 401, err);
                 goto done;
         }
@@ -108,8 +108,8 @@ void ingest_events_polling(ingest_t *ing, cb_http_req_t *req, const char *b64id)
         const char *raw;
         size_t n = 0, i, len;
 
-        if (ingest_auth_configured(ing->cfg) &&
-            ingest_auth_check(ing->cfg, cb_http_req_header(req, "Authorization"))) {
+        if (ingest_auth_configured(ingest_secrets(ing)) &&
+            ingest_auth_check(ingest_secrets(ing), cb_http_req_header(req, "Authorization"))) {
                 cb_http_respond_error(req, 401, "polling results need the admin Authorization");
                 return;
         }

@@ -3,13 +3,37 @@
 #ifndef INGEST_H
 #define INGEST_H
 
+#include "auth.h"
 #include "cb_config.h"
 #include "cb_table.h"
 #include "instances_api.h"
 #include "produce.h"
 
+/* The settings the modules use, read once from the options in main.c (--help says what each
+ * one means). */
+typedef struct ingest_conf {
+        int kafka_timeout_ms;          /* kafka-timeout-ms */
+        int ack_timeout_ms;            /* ack-timeout-ms */
+        long retry_after_s;            /* retry-after-s: what a 503 asks for */
+        long max_body_bytes;           /* max-body-bytes */
+        long topic_max_message_bytes;  /* topic-max-message-bytes */
+        long signature_tolerance_s;    /* signature-tolerance-s */
+        const char *admin_user_secret; /* admin-user-secret */
+        const char *admin_org_secret;  /* admin-org-secret */
+        int http_port;                 /* http-port */
+        const char *poller_group_id;   /* poller-group-id */
+        const char *poller_txid;       /* poller-transactional-id ("": from host and port) */
+        size_t poll_workers;           /* poll-workers */
+        int poll_per_key;              /* poll-per-key */
+        long poll_interval_s;          /* poll-interval-s */
+        long poll_timeout_ms;          /* poll-timeout-ms */
+        long poll_overlap_s;           /* poll-overlap-s */
+        const char *close_api_base;    /* close-api-base */
+} ingest_conf_t;
+
 typedef struct ingest {
-        const cb_config_t *cfg;
+        const cb_config_t *cfg; /* for the librdkafka properties and topic names (cb_kafka.h) */
+        ingest_conf_t conf;
         cb_table_t *table;
         ingest_producer_t *producer;
         ingest_admin_t *admin;
@@ -18,5 +42,11 @@ typedef struct ingest {
         char topic_instances[256];
         size_t record_max; /* the largest envelope record to produce (ingest_topics_setup) */
 } ingest_t;
+
+/* The admin secrets of ing's configuration (auth.h). */
+static inline ingest_auth_t ingest_secrets(const ingest_t *ing)
+{
+        return (ingest_auth_t){ing->conf.admin_user_secret, ing->conf.admin_org_secret};
+}
 
 #endif

@@ -52,7 +52,7 @@ static void respond_unavailable(ingest_t *ing, cb_http_req_t *req, const char *m
 {
         char retry[24];
 
-        snprintf(retry, sizeof(retry), "%ld", cb_config_int(ing->cfg, "retry-after-s"));
+        snprintf(retry, sizeof(retry), "%ld", ing->conf.retry_after_s);
         cb_http_respond_error_h(req, 503, msg, "Retry-After", retry);
 }
 
@@ -130,7 +130,7 @@ static int write_instance(ingest_t *ing, cb_http_req_t *req, const char *id, jso
         if (ingest_producer_send_sync(ing->producer, ing->topic_instances, RD_KAFKA_PARTITION_UA,
                                       id, value, value ? strlen(value) : 0, NULL, err,
                                       sizeof(err)) ||
-            (cb_table_sync(ing->table, (int)cb_config_int(ing->cfg, "ack-timeout-ms")) &&
+            (cb_table_sync(ing->table, ing->conf.ack_timeout_ms) &&
              snprintf(err, sizeof(err), "this replica's table did not catch up in time") > 0)) {
                 snprintf(msg, sizeof(msg), "the instance could not be stored: %s", err);
                 cb_log_kv(CB_LOG_WARN, CB_KV("instance", id), "%s", msg);
@@ -372,13 +372,14 @@ void ingest_admin_handle(ingest_admin_t *admin, cb_http_req_t *req, const char *
         job_t *job;
         op_t op;
 
-        if (!ingest_auth_configured(admin->ing->cfg)) {
+        if (!ingest_auth_configured(ingest_secrets(admin->ing))) {
                 cb_http_respond_error(req, 401,
                                       "the instances API is off: set admin-user-secret and "
                                       "admin-org-secret");
                 return;
         }
-        if (ingest_auth_check(admin->ing->cfg, cb_http_req_header(req, "Authorization"))) {
+        if (ingest_auth_check(ingest_secrets(admin->ing),
+                              cb_http_req_header(req, "Authorization"))) {
                 cb_http_respond_error(req, 401,
                                       "Authorization must be \"User <secret>, Organization "
                                       "<secret>\"");

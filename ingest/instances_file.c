@@ -151,8 +151,7 @@ int ingest_instances_file_apply(ingest_t *ing, const char *path, char *errstr, s
                 }
                 written++;
         }
-        if (written &&
-            cb_table_sync(ing->table, (int)cb_config_int(ing->cfg, "kafka-timeout-ms"))) {
+        if (written && cb_table_sync(ing->table, ing->conf.kafka_timeout_ms)) {
                 snprintf(errstr, errstr_size, "%s: the instances table did not catch up", path);
                 goto done;
         }

@@ -117,6 +117,25 @@ int main(int argc, char **argv)
                 return rc;
         }
         ing.cfg = cfg;
+        ing.conf = (ingest_conf_t){
+            .kafka_timeout_ms = (int)cb_config_int(cfg, "kafka-timeout-ms"),
+            .ack_timeout_ms = (int)cb_config_int(cfg, "ack-timeout-ms"),
+            .retry_after_s = (long)cb_config_int(cfg, "retry-after-s"),
+            .max_body_bytes = (long)cb_config_int(cfg, "max-body-bytes"),
+            .topic_max_message_bytes = (long)cb_config_int(cfg, "topic-max-message-bytes"),
+            .signature_tolerance_s = (long)cb_config_int(cfg, "signature-tolerance-s"),
+            .admin_user_secret = cb_config_str(cfg, "admin-user-secret"),
+            .admin_org_secret = cb_config_str(cfg, "admin-org-secret"),
+            .http_port = (int)cb_config_int(cfg, "http-port"),
+            .poller_group_id = cb_config_str(cfg, "poller-group-id"),
+            .poller_txid = cb_config_str(cfg, "poller-transactional-id"),
+            .poll_workers = (size_t)cb_config_int(cfg, "poll-workers"),
+            .poll_per_key = (int)cb_config_int(cfg, "poll-per-key"),
+            .poll_interval_s = (long)cb_config_int(cfg, "poll-interval-s"),
+            .poll_timeout_ms = (long)cb_config_int(cfg, "poll-timeout-ms"),
+            .poll_overlap_s = (long)cb_config_int(cfg, "poll-overlap-s"),
+            .close_api_base = cb_config_str(cfg, "close-api-base"),
+        };
         cb_kafka_topic(cfg, CB_TOPIC_EVENTS, ing.topic_events, sizeof(ing.topic_events));
         cb_kafka_topic(cfg, CB_TOPIC_INSTANCES, ing.topic_instances, sizeof(ing.topic_instances));
 
@@ -128,7 +147,8 @@ int main(int argc, char **argv)
         signal(SIGPIPE, SIG_IGN);
         curl_global_init(CURL_GLOBAL_DEFAULT);
 
-        ing.producer = ingest_producer_new(cfg, errstr, sizeof(errstr));
+        ing.producer = ingest_producer_new(cfg, ing.conf.ack_timeout_ms, ing.conf.retry_after_s,
+                                           errstr, sizeof(errstr));
         if (!ing.producer)
                 goto fail;
         if (ingest_topics_setup(&ing, errstr, sizeof(errstr)))

@@ -34,7 +34,7 @@ static long interval_ms(const ingest_poller_t *p, const cb_instance_t *inst)
         double minutes = s ? strtod(s, NULL) : 0;
 
         if (!(minutes > 0))
-                return cb_config_int(p->ing->cfg, "poll-interval-s") * 1000;
+                return p->ing->conf.poll_interval_s * 1000;
         minutes *= 60000;
         return minutes < 100 ? 100 : minutes > 86400000.0 ? 86400000 : (long)minutes;
 }
@@ -157,7 +157,7 @@ static int publish(ingest_poller_t *p, const cb_instance_t *inst, const cb_envel
 {
         rd_kafka_error_t *error;
         rd_kafka_resp_err_t err = 0;
-        int timeout = (int)cb_config_int(p->ing->cfg, "ack-timeout-ms"), waits = 0;
+        int timeout = p->ing->conf.ack_timeout_ms, waits = 0;
         size_t i;
 
         error = rd_kafka_begin_transaction(p->txp);
@@ -282,7 +282,7 @@ static int fetch_all(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst, 
 {
         const char *base = cb_instance_config(inst, "base.url");
         const char *key = cb_instance_config(inst, "username");
-        long timeout = cb_config_int(p->ing->cfg, "poll-timeout-ms"), wait = 0;
+        long timeout = p->ing->conf.poll_timeout_ms, wait = 0;
         ingest_close_page_t page;
         ingest_close_result_t res;
         char *cursor = NULL, err[512];
@@ -291,7 +291,7 @@ static int fetch_all(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst, 
 
         memset(log, 0, sizeof(*log));
         if (!base || !*base)
-                base = cb_config_str(p->ing->cfg, "close-api-base");
+                base = p->ing->conf.close_api_base;
         for (pages = 0; pages < MAX_PAGES; pages++) {
                 res = ingest_close_fetch(curl, base, key ? key : "", s->state.from_us, cursor,
                                          timeout, &p->halt, &page, &wait, err, sizeof(err));
@@ -389,7 +389,7 @@ static int build(ingest_poller_t *p, const cb_instance_t *inst, cb_close_event_t
 void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst, ingest_sched_t *s)
 {
         long interval = interval_ms(p, inst);
-        int64_t overlap = cb_config_int(p->ing->cfg, "poll-overlap-s") * 1000000LL;
+        int64_t overlap = p->ing->conf.poll_overlap_s * 1000000LL;
         int64_t now = cb_time_now_us(), *dates = NULL;
         cb_envelope_t *envs = NULL;
         const char **ids = NULL;

@@ -47,7 +47,7 @@ static struct lh_table *load_states(ingest_poller_t *p)
         rd_kafka_t *rk = NULL;
         char errstr[256], key[CB_INSTANCE_ID_MAX], *value;
         int n, i, eofs = 0;
-        int64_t deadline = cb_time_now_ms() + cb_config_int(p->ing->cfg, "kafka-timeout-ms");
+        int64_t deadline = cb_time_now_ms() + p->ing->conf.kafka_timeout_ms;
         struct lh_table *stored = lh_kchar_table_new(64, free_stored);
 
         if (!stored)
@@ -357,10 +357,10 @@ ingest_poller_t *ingest_poller_new(ingest_t *ing, char *errstr, size_t errstr_si
         pthread_cond_init(&p->wake, NULL);
         pthread_cond_init(&p->idle, NULL);
         p->ing = ing;
-        p->per_key = cb_config_int(ing->cfg, "poll-per-key");
+        p->per_key = ing->conf.poll_per_key;
         cb_kafka_topic(ing->cfg, CB_TOPIC_POLLER_STATE, p->topic_state, sizeof(p->topic_state));
         p->sched = lh_kchar_table_new(64, free_sched);
-        p->nworkers = (size_t)cb_config_int(ing->cfg, "poll-workers");
+        p->nworkers = ing->conf.poll_workers;
         p->workers = calloc(p->nworkers, sizeof(*p->workers));
         for (i = 0; p->workers && i < p->nworkers; i++) {
                 p->workers[i].p = p;
@@ -380,20 +380,18 @@ ingest_poller_t *ingest_poller_new(ingest_t *ing, char *errstr, size_t errstr_si
         /* One transactional id per replica, stable across its restarts, so a restarted
            replica fences its own unfinished transaction at once. */
         gethostname(host, sizeof(host) - 1);
-        if (*cb_config_str(ing->cfg, "poller-transactional-id"))
-                snprintf(txid, sizeof(txid), "%s",
-                         cb_config_str(ing->cfg, "poller-transactional-id"));
+        if (*ing->conf.poller_txid)
+                snprintf(txid, sizeof(txid), "%s", ing->conf.poller_txid);
         else
                 snprintf(txid, sizeof(txid), "closebridge-poller-%s-%ld", host,
-                         cb_config_int(ing->cfg, "http-port"));
-        snprintf(group, sizeof(group), "%s", cb_config_str(ing->cfg, "poller-group-id"));
+                         (long)ing->conf.http_port);
+        snprintf(group, sizeof(group), "%s", ing->conf.poller_group_id);
         p->txp = cb_kafka_new(ing->cfg,
                               &(cb_kafka_spec_t){.type = RD_KAFKA_PRODUCER, .defaults = txdefaults},
                               errstr, errstr_size);
         if (!p->txp)
                 goto fail;
-        error =
-            rd_kafka_init_transactions(p->txp, (int)cb_config_int(ing->cfg, "kafka-timeout-ms"));
+        error = rd_kafka_init_transactions(p->txp, ing->conf.kafka_timeout_ms);
         if (error) {
                 snprintf(errstr, errstr_size, "poller transactions: %s",
                          rd_kafka_error_string(error));

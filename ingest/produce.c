@@ -13,6 +13,7 @@
 
 struct ingest_producer {
         const cb_config_t *cfg;
+        long retry_after_s;           /* what a 503 asks for */
         cb_metric_family_t *produced; /* envelopes by result */
         cb_metric_family_t *ack_time; /* from produce to the last acknowledgement of a request */
         rd_kafka_t *rk;
@@ -57,7 +58,7 @@ static void batch_finish(batch_t *b)
                                       "the event is larger than the Kafka topic takes "
                                       "(max.message.bytes); see docs/limits.md");
         } else if (__atomic_load_n(&b->failed, __ATOMIC_ACQUIRE)) {
-                snprintf(retry, sizeof(retry), "%ld", cb_config_int(b->p->cfg, "retry-after-s"));
+                snprintf(retry, sizeof(retry), "%ld", b->p->retry_after_s);
                 cb_http_respond_error_h(b->req, 503,
                                         "Kafka did not acknowledge the event in time; send it "
                                         "again",
@@ -131,7 +132,8 @@ static void *poll_main(void *arg)
         return NULL;
 }
 
-ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, size_t errstr_size)
+ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, int ack_timeout_ms,
+                                       long retry_after_s, char *errstr, size_t errstr_size)
 {
         char timeout[24];
         const char *defaults[] = {"client.id", "closebridge-ingest", "enable.idempotence", "true",
@@ -162,6 +164,7 @@ ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, siz
                 return NULL;
         }
         p->cfg = cfg;
+        p->retry_after_s = retry_after_s;
         p->record_max = (size_t)strtoul(CB_PRODUCER_MESSAGE_MAX, NULL, 10);
         p->produced =
             cb_metrics_family("closebridge_envelopes_total",
@@ -170,7 +173,7 @@ ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, siz
                                         "time from producing a request's envelopes to Kafka "
                                         "acknowledging (or failing) the last of them",
                                         CB_METRIC_HISTOGRAM);
-        snprintf(timeout, sizeof(timeout), "%ld", cb_config_int(cfg, "ack-timeout-ms"));
+        snprintf(timeout, sizeof(timeout), "%d", ack_timeout_ms);
         p->rk = cb_kafka_new(cfg,
                              &(cb_kafka_spec_t){.type = RD_KAFKA_PRODUCER,
                                                 .defaults = defaults,

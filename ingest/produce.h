@@ -18,7 +18,8 @@ typedef struct ingest_producer ingest_producer_t;
 
 /* Creates the producer from cfg (borrowed for its life) and starts its poll thread.
  * Returns NULL with errstr set. */
-ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, char *errstr, size_t errstr_size);
+ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, int ack_timeout_ms,
+                                       long retry_after_s, char *errstr, size_t errstr_size);
 
 /* Sets the largest record ingest_producer_send produces (cb_envelope_record_size); a request
  * with a larger envelope gets 413 and nothing of it is produced. Call before requests come. */

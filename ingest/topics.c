@@ -9,8 +9,8 @@ int ingest_topics_setup(ingest_t *ing, char *errstr, size_t errstr_size)
 {
         const cb_config_t *cfg = ing->cfg;
         rd_kafka_t *rk = ingest_producer_rk(ing->producer);
-        int timeout = (int)cb_config_int(cfg, "kafka-timeout-ms");
-        long body = cb_config_int(cfg, "max-body-bytes");
+        int timeout = ing->conf.kafka_timeout_ms;
+        long body = ing->conf.max_body_bytes;
         long want = body + CB_ENVELOPE_ROOM + CB_RECORD_HEADROOM, limits[2], least;
         char state[256], dlq[256];
         const char *names[2] = {ing->topic_events, dlq};
@@ -18,8 +18,8 @@ int ingest_topics_setup(ingest_t *ing, char *errstr, size_t errstr_size)
             {ing->topic_events, 0, 0, 0}, {ing->topic_instances, 1, 0, 0}, {state, 1, 0, 0}};
         size_t i;
 
-        if (want < cb_config_int(cfg, "topic-max-message-bytes"))
-                want = cb_config_int(cfg, "topic-max-message-bytes");
+        if (want < ing->conf.topic_max_message_bytes)
+                want = ing->conf.topic_max_message_bytes;
         /* an instance record holds a body of the instances API, as large as a webhook's */
         topics[0].max_message_bytes = topics[1].max_message_bytes = want;
         cb_kafka_topic(cfg, CB_TOPIC_POLLER_STATE, state, sizeof(state));

@@ -27,7 +27,7 @@ static void test_produce_reports_a_fatal_error_so_ingest_exits(void **state)
 
         (void)state;
         assert_int_equal(cb_config_parse(cfg, 3, argv, envp, stdout, err, sizeof(err)), 0);
-        p = ingest_producer_new(cfg, err, sizeof(err));
+        p = ingest_producer_new(cfg, 5000, 1, err, sizeof(err));
         assert_non_null(p);
         assert_false(ingest_producer_fatal(p));
         /* what an idempotent producer's broken sequence would raise */
