@@ -11,13 +11,10 @@ int cb_url_split(const char *url, const char **host, const char **end)
                 return -1;
         h = scheme_end + 3;
         e = h + strcspn(h, "/?#");
-        at = memchr(h, '@', (size_t)(e - h));
         /* the last '@' of the authority ends the userinfo (a password may hold one too) */
-        while (at) {
-                h = at + 1;
-                at = memchr(h, '@', (size_t)(e - h));
-        }
-        *host = h;
+        for (at = e; at > h && at[-1] != '@'; at--)
+                ;
+        *host = at > h ? at : h;
         *end = e;
         return (int)(scheme_end - url);
 }

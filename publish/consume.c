@@ -70,28 +70,38 @@ static void release_key(publish_t *pub, item_t *it)
                 dispatch(pub, next);
 }
 
+/* What follows a failed attempt, made (job) or stood in for by an open breaker (job NULL), as
+ * d decides: the retry topic of its next step (outcome label: "retry" or "breaker-open"), or
+ * the dead-letter topic. Takes it. */
+static void after_failure(publish_t *pub, item_t *it, const publish_job_t *job,
+                          publish_decision_t d, const char *label)
+{
+        if (d.outcome == PUBLISH_RETRY) {
+                log_attempt(pub, it, job, label, d.due_ms);
+                publish_count(pub->m_deliveries, "outcome", label);
+                publish_move_retry(pub, it, d.step, it->attempt + 1, d.due_ms);
+                return;
+        }
+        log_attempt(pub, it, job, "dead", 0);
+        publish_count(pub->m_deliveries, "outcome", "dead");
+        publish_move_dlq(pub, it, d.reason);
+}
+
 /* An attempt that does not happen: it's destination's circuit breaker is open. It counts as a
  * failed attempt (the destination is failing), without an HTTP request: the event goes on
  * along the ladder as a transport error would take it, and to the dead-letter topic after the
  * last step, so a destination that never recovers does not keep its events for ever. */
 static void breaker_open(publish_t *pub, item_t *it, int64_t now)
 {
-        publish_decision_t d;
+        publish_decision_t d = publish_retry_decide(&pub->ladder, it->attempt, -1, 0, -1, 0, now);
 
         snprintf(it->last_error, sizeof(it->last_error), "circuit breaker open for %.96s",
                  it->dest);
         it->last_status = -1;
-        d = publish_retry_decide(&pub->ladder, it->attempt, -1, 0, -1, 0, now);
-        publish_count(pub->m_deliveries, "outcome", "breaker-open");
+        if (d.outcome == PUBLISH_DEAD)
+                d.reason = "retries exhausted (the destination's circuit breaker was open)";
         release_key(pub, it);
-        if (d.outcome == PUBLISH_RETRY) {
-                log_attempt(pub, it, NULL, "breaker-open", d.due_ms);
-                publish_move_retry(pub, it, d.step, it->attempt + 1, d.due_ms);
-                return;
-        }
-        log_attempt(pub, it, NULL, "dead", 0);
-        publish_count(pub->m_deliveries, "outcome", "dead");
-        publish_move_dlq(pub, it, "retries exhausted (the destination's circuit breaker was open)");
+        after_failure(pub, it, NULL, d, "breaker-open");
 }
 
 /* Where an attempt that could not be made (out of memory) waits: the step it would go to next,
@@ -174,12 +184,12 @@ static void on_result(publish_t *pub, publish_job_t *job)
         d = publish_retry_decide(&pub->ladder, it->attempt, job->status, job->refused,
                                  job->retry_after_s, pub->conf.retry_after_max_s, cb_time_now_ms());
         release_key(pub, it);
+        snprintf(status, sizeof(status), "%ld", job->status);
+        snprintf(attempt, sizeof(attempt), "%d", it->attempt);
         switch (d.outcome) {
         case PUBLISH_DELIVERED:
                 log_attempt(pub, it, job, "delivered", 0);
                 publish_count(pub->m_deliveries, "outcome", "delivered");
-                snprintf(status, sizeof(status), "%ld", job->status);
-                snprintf(attempt, sizeof(attempt), "%d", it->attempt);
                 cb_log_kv(CB_LOG_DEBUG,
                           CB_KV("envelope", it->env_id, "instance", it->inst->id, "attempt",
                                 attempt, "status", status),
@@ -187,21 +197,14 @@ static void on_result(publish_t *pub, publish_job_t *job)
                 publish_final(pub, it);
                 break;
         case PUBLISH_RETRY:
-                log_attempt(pub, it, job, "retry", d.due_ms);
-                publish_count(pub->m_deliveries, "outcome", "retry");
-                snprintf(status, sizeof(status), "%ld", job->status);
-                snprintf(attempt, sizeof(attempt), "%d", it->attempt);
                 cb_log_kv(CB_LOG_INFO,
                           CB_KV("envelope", it->env_id, "instance", it->inst->id, "attempt",
                                 attempt, "status", status),
                           "delivery failed (%s); next attempt in %lld s", it->last_error,
                           (long long)(d.due_ms - cb_time_now_ms() + 999) / 1000);
-                publish_move_retry(pub, it, d.step, it->attempt + 1, d.due_ms);
-                break;
+                /* fall through */
         case PUBLISH_DEAD:
-                log_attempt(pub, it, job, "dead", 0);
-                publish_count(pub->m_deliveries, "outcome", "dead");
-                publish_move_dlq(pub, it, d.reason);
+                after_failure(pub, it, job, d, "retry");
                 break;
         }
 }

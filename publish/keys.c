@@ -3,12 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* uthash aborts on a failed allocation unless told otherwise: here the element is then not
- * added and add_failed says so (one thread uses a table, see keys.h). */
-static int add_failed;
-#define HASH_NONFATAL_OOM        1
-#define uthash_nonfatal_oom(obj) (add_failed = 1)
-#include <uthash.h>
+#include "map.h"
 
 typedef struct entry {
         UT_hash_handle hh;
@@ -56,9 +51,9 @@ int publish_keys_add(publish_keys_t *k, publish_item_t *it)
                 return -1;
         memcpy(e->key, it->key, len + 1);
         e->head = e->tail = it;
-        add_failed = 0;
+        map_add_failed = 0;
         HASH_ADD_KEYPTR(hh, k->entries, e->key, len, e);
-        if (add_failed) {
+        if (map_add_failed) {
                 free(e);
                 return -1;
         }

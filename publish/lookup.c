@@ -3,12 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* uthash aborts on a failed allocation unless told otherwise: here the id is then not added
- * (and looked for again next time) and add_failed says so. One thread (lookup.h). */
-static int add_failed;
-#define HASH_NONFATAL_OOM        1
-#define uthash_nonfatal_oom(obj) (add_failed = 1)
-#include <uthash.h>
+#include "map.h"
 
 typedef struct unknown {
         UT_hash_handle hh;
@@ -72,9 +67,9 @@ cb_instance_t *publish_lookup(publish_lookup_t *l, cb_table_t *table, const char
         inst = cb_table_get(table, id);
         if (!inst && (u = malloc(sizeof(*u) + len + 1))) {
                 memcpy(u->id, id, len + 1);
-                add_failed = 0;
+                map_add_failed = 0;
                 HASH_ADD_KEYPTR(hh, l->unknown, u->id, len, u);
-                if (add_failed)
+                if (map_add_failed)
                         free(u);
         }
         return inst;
