@@ -4,7 +4,6 @@ state it must have (delivered, dead-lettered and why, skipped), and returns the 
 violation of the guarantees."""
 import json
 import os
-import re
 import subprocess
 
 from world import SKIPPED_INSTANCES, STEPS, fate
@@ -227,11 +226,8 @@ def check(topics, seed, acked, fed, receivers_of, unacked=(), disruptions=()):
     return f, v
 
 
-SANITIZER = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:")
-
-
 def sanitizer_reports(text):
-    return [m.group(0) for m in SANITIZER.finditer(text)]
+    return [m.group(0) for m in harness.SANITIZER_REPORT.finditer(text)]
 
 
 def table(title, rows):

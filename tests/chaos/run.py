@@ -11,8 +11,8 @@ import uuid
 
 import check
 from world import (BUILD, DELIVERY_TIMEOUT_S, LADDER, POLL_KEYS, WEBHOOK_INSTANCES, Broker,
-                   ChaosReceiver, Clients, FakeClose, Feeder, Proc, instances, receiver_of,
-                   wait_for)
+                   ChaosReceiver, Clients, Feeder, Proc, instances, receiver_of, wait_for)
+from fake_close import FakeClose  # world.py puts tests/integration on the path
 
 
 class Run:

@@ -17,8 +17,8 @@ sys.path.insert(0, os.path.join(_here, "..", "integration"))
 # by hand: the source tree this file is in, and CB_BUILD_DIR (default: its build folder)
 os.environ.setdefault("CB_SOURCE_DIR", os.path.normpath(os.path.join(_here, "..", "..")))
 os.environ.setdefault("CB_BUILD_DIR", os.path.join(os.environ["CB_SOURCE_DIR"], "build"))
-from fake_close import FakeClose, close_date  # noqa: E402
-from harness import (BUILD, SOURCE, Server, b64id, fixture, free_port, instance,  # noqa: E402
+from fake_close import close_date  # noqa: E402
+from harness import (BUILD, SOURCE, Server, b64id, bootstrap, fixture, free_port, instance,  # noqa: E402
                      request, wait_for)
 import http.server  # noqa: E402
 
@@ -59,8 +59,7 @@ class Broker:
         return os.path.exists(os.path.join(self.dir, "kafka.pid"))
 
     def bootstrap(self):
-        with open(os.path.join(self.dir, "bootstrap")) as f:
-            return f.read().strip()
+        return bootstrap(self.dir)
 
     def proxied(self):
         with open(os.path.join(self.dir, "proxied")) as f:
@@ -305,7 +304,7 @@ class Clients:
 
     def __init__(self, ingest_url, instance_ids, n, seed, pause=0.1):
         self.url, self.instance_ids, self.pause = ingest_url, instance_ids, pause
-        self.acked, self.answers, self.sent = {}, {}, 0
+        self.acked, self.answers = {}, {}
         self.lock = threading.Lock()
         self.stopping, self.deadline = threading.Event(), None
         self.unacked = []   # webhooks given up on at the deadline (a violation)
@@ -328,8 +327,6 @@ class Clients:
             ev = f"ev_chaos{self.tag}c{c}n{n:07d}"
             body = webhook_body(ev, f"lead_c{c}o{n % 50}", close_date(time.time()))
             url = f"{self.url}/events/closeio/{b64id(iid)}"
-            with self.lock:
-                self.sent += 1
             while True:
                 try:
                     r = request("POST", url, body, JSON, timeout=15)

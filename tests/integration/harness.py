@@ -256,14 +256,16 @@ class Bridge:
             if s.proc.poll() is None:
                 s.proc.kill()
                 s.proc.wait()
-            if SANITIZER_REPORT.search(s.logs()):
-                reported.append(s.log_path)
-            if failed or reported[-1:] == [s.log_path]:
-                print(f"----- {s.log_path}\n{s.logs()}")
-        if not failed and not reported:
-            shutil.rmtree(self.work, ignore_errors=True)
-        if reported and not failed:
+            logs = s.logs()
+            hit = SANITIZER_REPORT.search(logs)
+            if hit:
+                reported.append(f"{s.log_path} ({hit.group(0)})")
+            if failed or hit:
+                print(f"----- {s.log_path}\n{logs}")
+        if reported:
             raise AssertionError(f"sanitizer reports in {', '.join(reported)}")
+        if not failed:
+            shutil.rmtree(self.work, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -279,10 +281,12 @@ def bridged_with(servers, instances_of, kafka_dir=None):
         yield (bridge, *servers)
         failed = False
     finally:
-        if bridge:
-            bridge.close(failed)
-        for server in servers:
-            server.close()
+        try:
+            if bridge:
+                bridge.close(failed)
+        finally:
+            for server in servers:
+                server.close()
 
 
 def bridged(instances_of, kafka_dir=None):
