@@ -285,7 +285,10 @@ def test_a_static_publish_member_outlives_an_outage_longer_than_its_session():
                          lambda: publish.logs().count("session timed out") > timeouts, timeout=60)
                 kafka("start")
                 outages += 1
-                after = accepted(url, fixture("legacy_update.json"))
+                # an event of its own after each outage (the same payload would be the same
+                # envelope id, delivered already): delivered, publish has rejoined and holds
+                # its partitions, in a session that the next outage can end
+                after = accepted(url, modern_event(outages))
                 wait_for("the event after the outage delivered",
                          lambda: receiver.delivered(after), timeout=90)
                 assert publish.proc.poll() is None, publish.logs()[-3000:]
