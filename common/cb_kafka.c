@@ -150,8 +150,6 @@ rd_kafka_t *cb_kafka_new(const cb_config_t *cfg, const cb_kafka_spec_t *spec, ch
                 rd_kafka_conf_set_dr_msg_cb(conf, spec->dr_msg_cb);
         if (spec->rebalance_cb)
                 rd_kafka_conf_set_rebalance_cb(conf, spec->rebalance_cb);
-        if (spec->offset_commit_cb)
-                rd_kafka_conf_set_offset_commit_cb(conf, spec->offset_commit_cb);
         rd_kafka_conf_set_opaque(conf, spec->opaque);
         rk = rd_kafka_new(spec->type, conf, errstr, errstr_size);
         if (!rk) {

@@ -66,8 +66,6 @@ typedef struct cb_kafka_spec {
         void (*dr_msg_cb)(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque);
         void (*rebalance_cb)(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                              rd_kafka_topic_partition_list_t *parts, void *opaque);
-        void (*offset_commit_cb)(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                                 rd_kafka_topic_partition_list_t *parts, void *opaque);
         int consumer_poll; /* a consumer whose main queue rd_kafka_consumer_poll serves */
 } cb_kafka_spec_t;
 

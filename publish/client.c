@@ -40,18 +40,6 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
                     rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 
-/* Reports of asynchronous commits: a refused one is logged (the next commit carries the same
- * positions or later ones, so nothing is to be redone). */
-static void offset_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                             rd_kafka_topic_partition_list_t *parts, void *opaque)
-{
-        (void)rk;
-        (void)parts;
-        (void)opaque;
-        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-                cb_log_warn("commit failed: %s", rd_kafka_err2str(err));
-}
-
 /* Writes the consumer's group.instance.id into buf ("" for a dynamic member). Static
  * membership lets a replica killed and restarted under the same id (a pod name, a compose
  * container's hostname: both kept across restarts) take its partitions back at once, instead of
@@ -99,7 +87,6 @@ int publish_client_consumer(publish_t *pub, char *errstr, size_t errstr_size)
             .opaque = pub,
             .error_cb = error_cb,
             .rebalance_cb = publish_group_rebalance,
-            .offset_commit_cb = offset_commit_cb,
             .consumer_poll = 1,
         };
 

@@ -420,6 +420,7 @@ int publish_consume_loop(publish_t *pub)
                         break;
                 }
                 collect_results(pub);
+                publish_group_serve(pub);
                 rd_kafka_poll(pub->prk, 0);
                 publish_move_again(pub);
                 wait = release_due(pub);
@@ -468,6 +469,7 @@ void publish_consumer_close(publish_t *pub)
         if (pub->prk)
                 rd_kafka_flush(pub->prk, 5000);
         if (st) {
+                publish_group_commits_close(pub);
                 publish_parked_destroy(st->parked);
                 for (it = st->reproduce; it; it = next) {
                         next = it->next;

@@ -8,10 +8,11 @@
  *   without notifications or a callback URL, or a body that cannot be built;
  * - already final: its partition's last owner finished it (the commit's metadata, offsets.h).
  * A partition's offset is committed only up to the lowest message not yet final, every
- * commit-interval-ms, with what is final beyond it in the commit's metadata. Retry topics'
- * partitions are paused until their head is due. Events of one Close object (same instance and
- * subject) are never in flight at once, so on the happy path their order holds. Attempts are
- * written to the attempts topic, best effort (a record the producer refuses is dropped).
+ * commit-interval-ms (one commit at a time: group.h), with what is final beyond it in the
+ * commit's metadata. Retry topics' partitions are paused until their head is due. Events of one
+ * Close object (same instance and subject) are never in flight at once, so on the happy path their
+ * order holds. Attempts are written to the attempts topic, best effort (a record the producer
+ * refuses is dropped).
  *
  * The loop runs on one thread and is split over modules that all run on it: group.c
  * (membership, commits, pausing, a new consumer after fencing), client.c (the consumer and the

@@ -41,6 +41,23 @@ void publish_group_pause(publish_t *pub, const char *topic, int32_t partition, i
         rd_kafka_topic_partition_list_destroy(parts);
 }
 
+/* The answer of an asynchronous commit (rd_kafka_commit_queue's callback, served by
+ * publish_group_serve): the next may go; a refused one is logged, and the next sends every
+ * position again. */
+static void committed(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+        publish_t *pub = opaque;
+
+        (void)rk;
+        (void)parts;
+        pub->state->commits_out = 0;
+        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+                cb_log_warn("commit failed: %s", rd_kafka_err2str(err));
+                pub->state->recommit = 1;
+        }
+}
+
 void publish_group_commit(publish_t *pub, int async, int all)
 {
         rd_kafka_topic_partition_list_t *list;
@@ -51,11 +68,17 @@ void publish_group_commit(publish_t *pub, int async, int all)
         int32_t partition;
         int64_t offset;
         size_t i, n = publish_offsets_count(pub->offsets);
+        publish_state_t *st = pub->state;
+        int64_t now = cb_time_now_ms();
 
-        if (!pub->state->stored && !all)
+        if (async && st->commits_out > 0 && now - st->last_commit_ms < PUBLISH_COMMIT_STALE_MS)
+                return; /* the next goes once this one is answered */
+        all |= st->recommit;
+        if (!st->stored && !all)
                 return;
-        pub->state->stored = 0;
-        pub->state->last_commit_ms = cb_time_now_ms();
+        st->stored = 0;
+        st->recommit = 0;
+        st->last_commit_ms = now;
         list = rd_kafka_topic_partition_list_new((int)n);
         for (i = 0; i < n; i++) {
                 if (!publish_offsets_position(pub->offsets, i, !all, &topic, &partition, &offset,
@@ -67,10 +90,35 @@ void publish_group_commit(publish_t *pub, int async, int all)
                 if (*meta && (tp->metadata = strdup(meta)))
                         tp->metadata_size = strlen(meta);
         }
-        err = list->cnt ? rd_kafka_commit(pub->rk, list, async) : 0;
-        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        if (async && !st->commit_q)
+                st->commit_q = rd_kafka_queue_new(pub->rk);
+        if (!list->cnt)
+                err = 0;
+        else if (async && st->commit_q)
+                err = rd_kafka_commit_queue(pub->rk, list, st->commit_q, committed, pub);
+        else
+                err = rd_kafka_commit(pub->rk, list, async);
+        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
                 cb_log_warn("commit failed: %s", rd_kafka_err2str(err));
+                st->recommit = 1;
+        } else if (async && list->cnt) {
+                st->commits_out = 1;
+        }
         rd_kafka_topic_partition_list_destroy(list);
+}
+
+void publish_group_serve(publish_t *pub)
+{
+        if (pub->state->commit_q)
+                rd_kafka_queue_poll_callback(pub->state->commit_q, 0);
+}
+
+void publish_group_commits_close(publish_t *pub)
+{
+        if (pub->state && pub->state->commit_q) {
+                rd_kafka_queue_destroy(pub->state->commit_q);
+                pub->state->commit_q = NULL;
+        }
 }
 
 /* Starts the partitions of parts from what their last owner committed, offsets and metadata:
@@ -167,8 +215,10 @@ int publish_group_renew(publish_t *pub)
                 publish_drain(pub, pub->conf.delivery_timeout_ms + 1000);
         forget_assignment(pub, NULL);
         publish_move_again(pub); /* frees what waited to be moved again, now of an old generation */
+        publish_group_commits_close(pub);
         cb_kafka_consumer_destroy(pub->rk, 5000);
         pub->rk = NULL;
+        st->commits_out = 0; /* unanswered ones went with the old consumer */
         if (!pub->offsets || publish_client_consumer(pub, errstr, sizeof(errstr)) ||
             publish_group_subscribe(pub)) {
                 cb_log_error("cannot make a new consumer: %s", pub->offsets ? errstr : "no memory");

@@ -15,8 +15,23 @@ void publish_group_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                              rd_kafka_topic_partition_list_t *parts, void *opaque);
 
 /* Commits each partition's position (offsets.h) that changed since the last commit (every one
- * with all), with the final offsets beyond it in the metadata; async: without waiting. */
+ * with all, or after a refused commit), with the final offsets beyond it in the metadata; async:
+ * without waiting. One asynchronous commit at a time: while one is unanswered (for up to
+ * PUBLISH_COMMIT_STALE_MS) an async call does nothing, and the next call after its answer sends
+ * everything final meanwhile. Commits sent every commit-interval-ms whatever the broker's pace
+ * queue up behind each other when it is slower (each one's positions reach it later and later,
+ * and a crash delivers all of that again); one at a time, a position waits at most about two
+ * commits' round trips. */
+#define PUBLISH_COMMIT_STALE_MS 10000
 void publish_group_commit(publish_t *pub, int async, int all);
+
+/* Serves the answers of asynchronous commits, without waiting: called on every pass of the
+ * consume loop, also when it takes no messages (attempts at their limit), so that the next
+ * commit is never held back by a queue nobody polls. */
+void publish_group_serve(publish_t *pub);
+
+/* Drops the commit answers' queue: before pub->rk is destroyed. */
+void publish_group_commits_close(publish_t *pub);
 
 /* Pauses (pause 1) or resumes the fetching of topic/partition. */
 void publish_group_pause(publish_t *pub, const char *topic, int32_t partition, int pause);

@@ -322,7 +322,8 @@ def test_killed_mid_backlog_and_restarted_resumes_at_once_with_few_duplicates():
     one had delivered beyond its committed offsets (the commit's metadata, publish/offsets.h).
     The receiver holds what reaches it after a quarter of the backlog until the kill, and drops
     it unanswered then: it was in flight. What was answered in the last moments before the kill
-    may come twice (its result not yet taken, or its commit on its way: commits go every 20 ms);
+    may come twice (its result not yet taken, or its commit on its way: commits go every 20 ms,
+    one at a time);
     nothing answered over a second before the kill may. The totals are printed: 0 of 2,000 in
     the normal build here, up to 8.4 % under ASan, whose slower loop leaves more answered
     results untaken at the kill (README, Callbacks)."""
