@@ -10,14 +10,13 @@
 #include "cb_json.h"
 #include "cb_kafka.h"
 #include "cb_log.h"
+#include "cb_thread.h"
 #include "cb_time.h"
 
 struct cb_table {
         const char *topic;
         rd_kafka_t *rk;
-        pthread_t thread;
-        int started; /* the thread was started (the creating thread's own) */
-        int run;     /* atomic: the thread runs until it is cleared */
+        cb_thread_t thread; /* table_main */
 
         pthread_rwlock_t lock; /* guards map */
         struct lh_table *map;  /* id text -> cb_instance_t*, one reference each */
@@ -86,7 +85,7 @@ static void *table_main(void *arg)
         rd_kafka_message_t *rkm;
         int i, all;
 
-        while (__atomic_load_n(&t->run, __ATOMIC_ACQUIRE)) {
+        while (cb_thread_running(&t->thread)) {
                 rkm = rd_kafka_consumer_poll(t->rk, 100);
                 if (!rkm)
                         continue;
@@ -175,13 +174,10 @@ cb_table_t *cb_table_new(const cb_config_t *cfg, const char *topic, char *errstr
         }
         rd_kafka_topic_partition_list_destroy(parts);
         parts = NULL;
-        __atomic_store_n(&t->run, 1, __ATOMIC_RELEASE);
-        if (pthread_create(&t->thread, NULL, table_main, t)) {
-                __atomic_store_n(&t->run, 0, __ATOMIC_RELEASE);
+        if (cb_thread_start(&t->thread, table_main, t)) {
                 snprintf(errstr, errstr_size, "cannot start the table thread");
                 goto fail;
         }
-        t->started = 1;
         return t;
 fail:
         if (parts)
@@ -194,10 +190,7 @@ void cb_table_destroy(cb_table_t *t)
 {
         if (!t)
                 return;
-        if (t->started) {
-                __atomic_store_n(&t->run, 0, __ATOMIC_RELEASE);
-                pthread_join(t->thread, NULL);
-        }
+        cb_thread_stop(&t->thread);
         cb_kafka_consumer_destroy(t->rk, 1000);
         if (t->map)
                 lh_table_free(t->map);

@@ -9,6 +9,7 @@
 #include "cb_kafka.h"
 #include "cb_log.h"
 #include "cb_metrics.h"
+#include "cb_thread.h"
 #include "cb_time.h"
 
 struct ingest_producer {
@@ -17,11 +18,9 @@ struct ingest_producer {
         cb_metric_family_t *produced; /* envelopes by result */
         cb_metric_family_t *ack_time; /* from produce to the last acknowledgement of a request */
         rd_kafka_t *rk;
-        pthread_t thread;
-        int started;       /* the thread was started (the creating thread's own) */
-        int run;           /* atomic: the thread runs until it is cleared */
-        int fatal;         /* atomic */
-        size_t record_max; /* set before requests come; then read only */
+        cb_thread_t thread; /* poll_main */
+        int fatal;          /* atomic */
+        size_t record_max;  /* set before requests come; then read only */
 };
 
 /* What a delivery report's opaque points to: a request's batch or a start-up write. */
@@ -127,7 +126,7 @@ static void *poll_main(void *arg)
 {
         ingest_producer_t *p = arg;
 
-        while (__atomic_load_n(&p->run, __ATOMIC_ACQUIRE))
+        while (cb_thread_running(&p->thread))
                 rd_kafka_poll(p->rk, 100);
         return NULL;
 }
@@ -183,13 +182,10 @@ ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, int ack_timeout_m
                              errstr, errstr_size);
         if (!p->rk)
                 goto fail;
-        __atomic_store_n(&p->run, 1, __ATOMIC_RELEASE);
-        if (pthread_create(&p->thread, NULL, poll_main, p)) {
-                __atomic_store_n(&p->run, 0, __ATOMIC_RELEASE);
+        if (cb_thread_start(&p->thread, poll_main, p)) {
                 snprintf(errstr, errstr_size, "cannot start the producer thread");
                 goto fail;
         }
-        p->started = 1;
         return p;
 fail:
         ingest_producer_destroy(p);
@@ -349,10 +345,7 @@ void ingest_producer_destroy(ingest_producer_t *p)
 {
         if (!p)
                 return;
-        if (p->started) {
-                __atomic_store_n(&p->run, 0, __ATOMIC_RELEASE);
-                pthread_join(p->thread, NULL);
-        }
+        cb_thread_stop(&p->thread);
         if (p->rk)
                 rd_kafka_destroy(p->rk);
         free(p);

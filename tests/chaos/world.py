@@ -18,12 +18,10 @@ sys.path.insert(0, os.path.join(_here, "..", "integration"))
 os.environ.setdefault("CB_SOURCE_DIR", os.path.normpath(os.path.join(_here, "..", "..")))
 os.environ.setdefault("CB_BUILD_DIR", os.path.join(os.environ["CB_SOURCE_DIR"], "build"))
 from fake_close import close_date  # noqa: E402
-from harness import (BUILD, SOURCE, Server, b64id, bootstrap, fixture, free_port, instance,  # noqa: E402
-                     request, wait_for)
+from harness import (BUILD, JSON, Server, b64id, bootstrap, fixture, free_port,  # noqa: E402
+                     instance, kafka_sh, request, wait_for)
 import http.server  # noqa: E402
 
-KAFKA_SH = os.path.join(SOURCE, "deploy", "kafka", "kafka.sh")
-JSON = {"Content-Type": "application/json"}
 
 # Retry ladder of publish in chaos runs (a short one, so every event reaches a final state within
 # the run) and the time limit of one attempt; the fates below are made to fit them.
@@ -44,8 +42,7 @@ class Broker:
         env = dict(os.environ)
         if self.proxied_port:
             env["KAFKA_PROXIED_PORT"] = str(self.proxied_port)
-        subprocess.run([KAFKA_SH, cmd, self.dir], check=True, timeout=180, env=env,
-                       stdout=subprocess.DEVNULL)
+        kafka_sh(cmd, self.dir, env=env, quiet=True)
 
     def start(self):
         started = time.monotonic()

@@ -27,6 +27,15 @@ BUILD = os.environ["CB_BUILD_DIR"]
 SOURCE = os.environ["CB_SOURCE_DIR"]
 KAFKA_DIR = os.environ.get("CB_KAFKA_DIR", "")
 DATA = os.path.join(SOURCE, "tests", "data")
+KAFKA_SH = os.path.join(SOURCE, "deploy", "kafka", "kafka.sh")
+JSON = {"Content-Type": "application/json"}
+
+
+def kafka_sh(cmd, kafka_dir, env=None, quiet=False):
+    """deploy/kafka/kafka.sh CMD KAFKA_DIR (start, stop: a broker of a test's own), 180 s at
+    most; raises when it fails."""
+    subprocess.run([KAFKA_SH, cmd, kafka_dir], check=True, timeout=180, env=env,
+                   stdout=subprocess.DEVNULL if quiet else None)
 
 
 def bootstrap(kafka_dir=None):

@@ -20,17 +20,15 @@ import threading
 import time
 
 from fake_close import FakeClose, close_date
-from harness import (BUILD, SOURCE, b64id, bridged, bridged_with, bootstrap, fixture, instance,
-                     kcat_read, request, run, wait_for)
+from harness import (BUILD, JSON, b64id, bridged, bridged_with, bootstrap, fixture, instance,
+                     kafka_sh, kcat_read, request, run, wait_for)
 
-KAFKA_SH = os.path.join(SOURCE, "deploy", "kafka", "kafka.sh")
 KAFKA_DIR = os.path.join(BUILD, "kafka-outage")
 ACK_TIMEOUT_MS = 3000
-JSON = {"Content-Type": "application/json"}
 
 
 def kafka(cmd):
-    subprocess.run([KAFKA_SH, cmd, KAFKA_DIR], check=True, timeout=180)
+    kafka_sh(cmd, KAFKA_DIR)
 
 
 def with_bridge(test):

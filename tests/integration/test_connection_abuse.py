@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 
-from harness import (b64id, bootstrap, bridged, fixture, instance, kcat_read, request, run,
+from harness import (JSON, b64id, bootstrap, bridged, fixture, instance, kcat_read, request, run,
                      wait_for)
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -19,7 +19,6 @@ INSTANCE = 4242
 ABUSERS = 2000
 WEBHOOKS = 300
 TIMEOUT_S = 10  # ingest's --http-idle-timeout-s here (30 by default): the test's length
-JSON = {"Content-Type": "application/json"}
 PATH = f"/events/closeio/{b64id(INSTANCE)}"
 # a request that never ends: its body is shorter than it says
 HEADERS = (f"POST {PATH} HTTP/1.1\r\nHost: ingest\r\nContent-Type: application/json\r\n"

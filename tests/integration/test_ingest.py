@@ -9,7 +9,7 @@ import time
 
 from cloudevents.v1.kafka import KafkaMessage, from_structured
 
-from harness import (b64id, bridged, bootstrap, fixture, instance, kcat_read, request,
+from harness import (JSON, b64id, bridged, bootstrap, fixture, instance, kcat_read, request,
                      run, wait_for)
 
 INSTANCE = 20931
@@ -17,7 +17,6 @@ SIGNED = 777
 SIG_KEY = "b9260244ef33625f9b4b26a27db08758cdd39478b852c73f2d33ab042eb8abb4"
 ADMIN = {"Authorization": "User u-secret, Organization o-secret"}
 ADMIN_ARGS = ["--admin-user-secret", "u-secret", "--admin-org-secret", "o-secret"]
-JSON = {"Content-Type": "application/json"}
 
 
 def with_ingest(*args):

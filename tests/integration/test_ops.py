@@ -10,10 +10,9 @@ import threading
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from harness import (BUILD, SOURCE, b64id, bridged, bootstrap, fixture, instance, kcat_read,
-                     request, run, wait_for)
+from harness import (BUILD, JSON, b64id, bridged, bootstrap, fixture, instance, kafka_sh,
+                     kcat_read, request, run, wait_for)
 
-JSON = {"Content-Type": "application/json"}
 
 
 def metrics(service):
@@ -69,12 +68,11 @@ def test_metrics_parse_and_their_counters_move():
         assert ingest.stop() == 0 and publish.stop() == 0
 
 
-KAFKA_SH = os.path.join(SOURCE, "deploy", "kafka", "kafka.sh")
 KAFKA_DIR = os.path.join(BUILD, "kafka-ops")
 
 
 def kafka(cmd):
-    subprocess.run([KAFKA_SH, cmd, KAFKA_DIR], check=True, timeout=180)
+    kafka_sh(cmd, KAFKA_DIR)
 
 
 def readyz(service):

@@ -15,12 +15,11 @@ import time
 
 from cloudevents.v1.http import from_http
 
-from harness import (Receiver, b64id, bridged, bridged_with, bootstrap, fixture, instance,
+from harness import (JSON, Receiver, b64id, bridged, bridged_with, bootstrap, fixture, instance,
                      kcat_read, request, run, verify_standard_webhooks, wait_for)
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 ELEMENTS_KEY = "abcd1234efgh5678"
-JSON = {"Content-Type": "application/json"}
 
 
 def modern(ev_id, object_id="lead_A", date="2019-02-01T10:00:00.000000", action="updated"):
