@@ -3,13 +3,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <json-c/linkhash.h>
 
 #include "cb_url.h"
+#include "map.h"
 
 typedef enum { CLOSED = 0, OPEN, HALF_OPEN } state_t;
 
 typedef struct breaker {
+        UT_hash_handle hh;
+        char *dest; /* the key, owned */
         state_t state;
         int failures; /* in a row */
         int64_t opened_ms;
@@ -19,15 +21,9 @@ typedef struct breaker {
 struct publish_breakers {
         int threshold;
         int64_t cooldown_ms;
-        struct lh_table *map; /* dest -> breaker_t */
+        breaker_t *map; /* by dest */
         size_t open;
 };
-
-static void entry_free(struct lh_entry *e)
-{
-        free(lh_entry_k(e));
-        free(lh_entry_v(e));
-}
 
 publish_breakers_t *publish_breakers_new(int threshold, int64_t cooldown_ms)
 {
@@ -37,37 +33,42 @@ publish_breakers_t *publish_breakers_new(int threshold, int64_t cooldown_ms)
                 return NULL;
         b->threshold = threshold;
         b->cooldown_ms = cooldown_ms;
-        b->map = lh_kchar_table_new(64, entry_free);
-        if (!b->map) {
-                free(b);
-                return NULL;
-        }
         return b;
 }
 
 void publish_breakers_destroy(publish_breakers_t *b)
 {
+        breaker_t *br, *tmp;
+
         if (!b)
                 return;
-        lh_table_free(b->map);
+        HASH_ITER(hh, b->map, br, tmp)
+        {
+                HASH_DEL(b->map, br);
+                free(br->dest);
+                free(br);
+        }
         free(b);
 }
 
 static breaker_t *get(publish_breakers_t *b, const char *dest, int create)
 {
         breaker_t *br;
-        void *v;
-        char *key;
+        size_t len = strlen(dest);
 
-        if (lh_table_lookup_ex(b->map, dest, &v))
-                return v;
-        if (!create)
-                return NULL;
+        HASH_FIND(hh, b->map, dest, len, br);
+        if (br || !create)
+                return br;
         br = calloc(1, sizeof(*br));
-        key = strdup(dest);
-        if (!br || !key || lh_table_insert(b->map, key, br)) {
+        if (!br || !(br->dest = strdup(dest))) {
                 free(br);
-                free(key);
+                return NULL;
+        }
+        map_add_failed = 0;
+        HASH_ADD_KEYPTR(hh, b->map, br->dest, len, br);
+        if (map_add_failed) {
+                free(br->dest);
+                free(br);
                 return NULL;
         }
         return br;

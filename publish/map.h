@@ -1,7 +1,7 @@
-/* publish map: uthash (Debian uthash-dev, header only), publish's hash maps (keys.c,
- * lookup.c), without its default of exit() on a failed allocation: an add that cannot allocate
- * leaves the element out of the table and sets map_add_failed, which the caller clears before
- * the add and checks after. Include it from .c files only (each gets its own flag); a table is
+/* publish map: uthash (Debian uthash-dev, header only), publish's hash maps (keys.c, lookup.c,
+ * breaker.c), without its default of exit() on a failed allocation: an add that cannot
+ * allocate leaves the element out of the table and sets map_add_failed, which the caller clears
+ * before the add and checks after. Include it from .c files only (each gets its own flag); a table is
  * used by one thread. */
 #ifndef PUBLISH_MAP_H
 #define PUBLISH_MAP_H
