@@ -4,14 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <json-c/linkhash.h>
 #include <librdkafka/rdkafka.h>
 
 #include "cb_json.h"
 #include "cb_kafka.h"
 #include "cb_log.h"
+#include "cb_map.h"
 #include "cb_thread.h"
 #include "cb_time.h"
+
+/* An instance in the map, which holds one reference to it. */
+typedef struct entry {
+        UT_hash_handle hh;
+        cb_instance_t *inst; /* keyed by inst->id */
+} entry_t;
 
 struct cb_table {
         const char *topic;
@@ -19,7 +25,7 @@ struct cb_table {
         cb_thread_t thread; /* table_main */
 
         pthread_rwlock_t lock; /* guards map */
-        struct lh_table *map;  /* id text -> cb_instance_t*, one reference each */
+        entry_t *map;          /* by instance id */
 
         pthread_mutex_t mtx; /* guards what follows */
         pthread_cond_t cond; /* broadcast whenever a position moves */
@@ -29,10 +35,33 @@ struct cb_table {
         int loaded;
 };
 
-static void entry_free(struct lh_entry *e)
+/* Takes e out of the map and frees it, its reference too. Under the write lock. */
+static void entry_drop(cb_table_t *t, entry_t *e)
 {
-        free(lh_entry_k(e));
-        cb_instance_release(lh_entry_v(e));
+        HASH_DEL(t->map, e);
+        cb_instance_release(e->inst);
+        free(e);
+}
+
+/* Puts inst (its reference taken) in the map. Under the write lock, with no entry of its id.
+ * Returns 0, or -1 when out of memory (inst released). */
+static int entry_add(cb_table_t *t, cb_instance_t *inst)
+{
+        entry_t *e = calloc(1, sizeof(*e));
+
+        if (!e) {
+                cb_instance_release(inst);
+                return -1;
+        }
+        e->inst = inst;
+        map_add_failed = 0;
+        HASH_ADD_KEYPTR(hh, t->map, inst->id, strlen(inst->id), e);
+        if (map_add_failed) {
+                cb_instance_release(inst);
+                free(e);
+                return -1;
+        }
+        return 0;
 }
 
 /* Applies one record: a value replaces the instance, a tombstone deletes it. */
@@ -41,7 +70,7 @@ static void apply(cb_table_t *t, const rd_kafka_message_t *rkm)
         char id[CB_INSTANCE_ID_MAX], err[256];
         cb_instance_t *inst = NULL;
         json_object *json;
-        char *key;
+        entry_t *e;
 
         if (!rkm->key || rkm->key_len == 0 || rkm->key_len >= sizeof(id)) {
                 cb_log_warn("%s: record at offset %lld has no valid key, skipped", t->topic,
@@ -67,15 +96,11 @@ static void apply(cb_table_t *t, const rd_kafka_message_t *rkm)
                 }
         }
         pthread_rwlock_wrlock(&t->lock);
-        lh_table_delete(t->map, id);
-        if (inst) {
-                key = strdup(id);
-                if (!key || lh_table_insert(t->map, key, inst)) {
-                        free(key);
-                        cb_instance_release(inst);
-                        cb_log_error("%s: out of memory storing instance %s", t->topic, id);
-                }
-        }
+        HASH_FIND(hh, t->map, id, strlen(id), e);
+        if (e)
+                entry_drop(t, e);
+        if (inst && entry_add(t, inst))
+                cb_log_error("%s: out of memory storing instance %s", t->topic, id);
         pthread_rwlock_unlock(&t->lock);
 }
 
@@ -143,9 +168,6 @@ cb_table_t *cb_table_new(const cb_config_t *cfg, const char *topic, char *errstr
         pthread_rwlock_init(&t->lock, NULL);
         pthread_mutex_init(&t->mtx, NULL);
         pthread_cond_init(&t->cond, NULL);
-        t->map = lh_kchar_table_new(64, entry_free);
-        if (!t->map)
-                goto fail;
         t->rk = cb_kafka_new(cfg,
                              &(cb_kafka_spec_t){.type = RD_KAFKA_CONSUMER,
                                                 .defaults = defaults,
@@ -188,12 +210,16 @@ fail:
 
 void cb_table_destroy(cb_table_t *t)
 {
+        entry_t *e, *tmp;
+
         if (!t)
                 return;
         cb_thread_stop(&t->thread);
         cb_kafka_consumer_destroy(t->rk, 1000);
-        if (t->map)
-                lh_table_free(t->map);
+        HASH_ITER(hh, t->map, e, tmp)
+        {
+                entry_drop(t, e);
+        }
         free(t->position);
         free(t->eof);
         pthread_rwlock_destroy(&t->lock);
@@ -277,11 +303,12 @@ int cb_table_sync(cb_table_t *t, int timeout_ms)
 cb_instance_t *cb_table_get(cb_table_t *t, const char *id)
 {
         cb_instance_t *inst = NULL;
-        void *v;
+        entry_t *e;
 
         pthread_rwlock_rdlock(&t->lock);
-        if (lh_table_lookup_ex(t->map, id, &v))
-                inst = cb_instance_ref(v);
+        HASH_FIND(hh, t->map, id, strlen(id), e);
+        if (e)
+                inst = cb_instance_ref(e->inst);
         pthread_rwlock_unlock(&t->lock);
         return inst;
 }
@@ -291,7 +318,7 @@ size_t cb_table_count(cb_table_t *t)
         size_t n;
 
         pthread_rwlock_rdlock(&t->lock);
-        n = (size_t)lh_table_length(t->map);
+        n = HASH_COUNT(t->map);
         pthread_rwlock_unlock(&t->lock);
         return n;
 }
@@ -307,14 +334,15 @@ static int by_numeric_id(const void *a, const void *b)
 
 long cb_table_snapshot(cb_table_t *t, cb_instance_t ***out)
 {
-        struct lh_entry *e;
+        entry_t *e;
         cb_instance_t **all;
         long n = 0;
 
         pthread_rwlock_rdlock(&t->lock);
-        all = malloc(((size_t)lh_table_length(t->map) + 1) * sizeof(*all));
+        all = malloc((HASH_COUNT(t->map) + 1) * sizeof(*all));
         if (all)
-                lh_foreach(t->map, e) all[n++] = cb_instance_ref((cb_instance_t *)lh_entry_v(e));
+                for (e = t->map; e; e = e->hh.next)
+                        all[n++] = cb_instance_ref(e->inst);
         pthread_rwlock_unlock(&t->lock);
         if (!all)
                 return -1;

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cb_map.h"
 #include "cb_url.h"
-#include "map.h"
 
 typedef enum { CLOSED = 0, OPEN, HALF_OPEN } state_t;
 

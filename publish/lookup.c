@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "map.h"
+#include "cb_map.h"
 
 typedef struct unknown {
         UT_hash_handle hh;
