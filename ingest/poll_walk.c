@@ -107,15 +107,16 @@ static void ensure_state(ingest_poller_t *p, const cb_instance_t *inst, ingest_s
 {
         const char *since = cb_instance_config(inst, "event.poller.since");
         int64_t start = cb_time_now_us(), us;
-        void *v;
+        ingest_stored_t *stored;
 
         if (s->have_state)
                 return;
         if (since && !cb_time_parse(since, &us))
                 start = us;
         pthread_mutex_lock(&p->lock);
-        if (!p->stored || !lh_table_lookup_ex(p->stored, inst->id, &v) ||
-            ingest_poll_state_parse(&s->state, v, strlen(v), start))
+        HASH_FIND_STR(p->stored, inst->id, stored);
+        if (!stored ||
+            ingest_poll_state_parse(&s->state, stored->json, strlen(stored->json), start))
                 ingest_poll_state_init(&s->state, start);
         pthread_mutex_unlock(&p->lock);
         s->have_state = 1;

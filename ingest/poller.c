@@ -12,84 +12,17 @@
 #include "cb_time.h"
 #include "ingest.h"
 
-static void free_sched(struct lh_entry *e)
+/* Empties *sched, freeing each entry. */
+static void sched_clear(ingest_sched_t **sched)
 {
-        ingest_sched_t *s = lh_entry_v(e);
+        ingest_sched_t *s, *tmp;
 
-        free(lh_entry_k(e));
-        ingest_poll_state_fini(&s->state);
-        free(s);
-}
-
-static void free_stored(struct lh_entry *e)
-{
-        free(lh_entry_k(e));
-        free(lh_entry_v(e));
-}
-
-/* Reads the whole compacted state topic (committed records only) into a new table of instance
- * id -> state JSON, which the caller owns. Gives up when p->run drops. Takes no lock. */
-static struct lh_table *load_states(ingest_poller_t *p)
-{
-        static const char *const defaults[] = {"client.id",
-                                               "closebridge-poller-state",
-                                               "group.id",
-                                               "closebridge-poller-state",
-                                               "enable.auto.commit",
-                                               "false",
-                                               "enable.partition.eof",
-                                               "true",
-                                               "isolation.level",
-                                               "read_committed",
-                                               NULL};
-        rd_kafka_topic_partition_list_t *parts = NULL;
-        rd_kafka_message_t *rkm;
-        rd_kafka_t *rk = NULL;
-        char errstr[256], key[CB_INSTANCE_ID_MAX], *value;
-        int n, i, eofs = 0;
-        int64_t deadline = cb_time_now_ms() + p->ing->conf.kafka_timeout_ms;
-        struct lh_table *stored = lh_kchar_table_new(64, free_stored);
-
-        if (!stored)
-                return NULL;
-        rk = cb_kafka_new(p->ing->cfg,
-                          &(cb_kafka_spec_t){.type = RD_KAFKA_CONSUMER, .defaults = defaults},
-                          errstr, sizeof(errstr));
-        n = rk ? cb_kafka_partition_count(rk, p->topic_state, 10000, errstr, sizeof(errstr)) : -1;
-        if (n <= 0) {
-                cb_log_warn("poller: cannot read %s: %s; polls start afresh", p->topic_state,
-                            errstr);
-                goto done;
+        HASH_ITER(hh, *sched, s, tmp)
+        {
+                HASH_DEL(*sched, s);
+                ingest_poll_state_fini(&s->state);
+                free(s);
         }
-        parts = rd_kafka_topic_partition_list_new(n);
-        for (i = 0; i < n; i++)
-                rd_kafka_topic_partition_list_add(parts, p->topic_state, i)->offset =
-                    RD_KAFKA_OFFSET_BEGINNING;
-        rd_kafka_assign(rk, parts);
-        while (eofs < n && cb_time_now_ms() < deadline &&
-               __atomic_load_n(&p->run, __ATOMIC_ACQUIRE)) {
-                rkm = rd_kafka_consumer_poll(rk, 200);
-                if (!rkm)
-                        continue;
-                if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                        eofs++;
-                } else if (!rkm->err && rkm->key && rkm->key_len < sizeof(key)) {
-                        memcpy(key, rkm->key, rkm->key_len);
-                        key[rkm->key_len] = '\0';
-                        lh_table_delete(stored, key);
-                        value = rkm->payload ? strndup(rkm->payload, rkm->len) : NULL;
-                        if (value)
-                                lh_table_insert(stored, strdup(key), value);
-                }
-                rd_kafka_message_destroy(rkm);
-        }
-        if (eofs < n && __atomic_load_n(&p->run, __ATOMIC_ACQUIRE))
-                cb_log_warn("poller: %s not read to its end in time", p->topic_state);
-done:
-        if (parts)
-                rd_kafka_topic_partition_list_destroy(parts);
-        cb_kafka_consumer_destroy(rk, 1000);
-        return stored;
 }
 
 /* Number of walks under way; the caller holds lock. */
@@ -115,7 +48,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
         ingest_poller_t *p = opaque;
-        struct lh_table *stored = NULL;
+        ingest_stored_t *stored = NULL;
         int i;
 
         /* a walk that outlived our partitions could publish what their new owner publishes too */
@@ -125,19 +58,16 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         p->parts = NULL;
         p->nparts = 0;
         /* what another member polled meanwhile is on the state topic: read it again */
-        if (p->sched)
-                lh_table_free(p->sched);
-        p->sched = lh_kchar_table_new(64, free_sched);
+        sched_clear(&p->sched);
         pthread_mutex_unlock(&p->lock);
         /* No walk starts meanwhile: only this thread hands walks out. The lock is not held
            while the state topic is read, so that a shutdown is not kept waiting. */
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 cb_log_info("poller: polling the instances of %d partitions", parts->cnt);
-                stored = load_states(p);
+                stored = ingest_poll_stored_load(p);
         }
         pthread_mutex_lock(&p->lock);
-        if (p->stored)
-                lh_table_free(p->stored);
+        ingest_poll_stored_clear(&p->stored);
         p->stored = stored;
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 p->parts = calloc((size_t)parts->cnt + 1, sizeof(*p->parts));
@@ -211,12 +141,14 @@ static int by_next(const void *a, const void *b)
 static ingest_sched_t *sched_of(ingest_poller_t *p, const cb_instance_t *inst)
 {
         ingest_sched_t *s;
-        void *v;
 
-        if (lh_table_lookup_ex(p->sched, inst->id, &v))
-                return v;
-        s = calloc(1, sizeof(*s));
-        if (s && lh_table_insert(p->sched, strdup(inst->id), s)) {
+        HASH_FIND_STR(p->sched, inst->id, s);
+        if (s || !(s = calloc(1, sizeof(*s))))
+                return s;
+        snprintf(s->id, sizeof(s->id), "%s", inst->id);
+        map_add_failed = 0;
+        HASH_ADD_STR(p->sched, id, s);
+        if (map_add_failed) {
                 free(s);
                 s = NULL;
         }
@@ -359,7 +291,6 @@ ingest_poller_t *ingest_poller_new(ingest_t *ing, char *errstr, size_t errstr_si
         p->ing = ing;
         p->per_key = ing->conf.poll_per_key;
         cb_kafka_topic(ing->cfg, CB_TOPIC_POLLER_STATE, p->topic_state, sizeof(p->topic_state));
-        p->sched = lh_kchar_table_new(64, free_sched);
         p->nworkers = ing->conf.poll_workers;
         p->workers = calloc(p->nworkers, sizeof(*p->workers));
         for (i = 0; p->workers && i < p->nworkers; i++) {
@@ -373,7 +304,7 @@ ingest_poller_t *ingest_poller_new(ingest_t *ing, char *errstr, size_t errstr_si
         p->m_events =
             cb_metrics_family("closebridge_polled_events_total",
                               "new events found by polling and published", CB_METRIC_COUNTER);
-        if (!p->sched || !p->workers || i < p->nworkers) {
+        if (!p->workers || i < p->nworkers) {
                 snprintf(errstr, errstr_size, "out of memory");
                 goto fail;
         }
@@ -455,10 +386,8 @@ void ingest_poller_destroy(ingest_poller_t *p)
         cb_kafka_consumer_destroy(p->assign, 3000);
         if (p->txp)
                 rd_kafka_destroy(p->txp);
-        if (p->sched)
-                lh_table_free(p->sched);
-        if (p->stored)
-                lh_table_free(p->stored);
+        sched_clear(&p->sched);
+        ingest_poll_stored_clear(&p->stored);
         free(p->parts);
         pthread_cond_destroy(&p->wake);
         pthread_cond_destroy(&p->idle);

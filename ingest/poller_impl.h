@@ -1,5 +1,6 @@
-/* ingest poller internals, shared by poller.c (assignment, scheduling, worker threads) and
- * poll_walk.c (one walk of one instance's Event Log and its transaction). Not for other files.
+/* ingest poller internals, shared by poller.c (assignment, scheduling, worker threads),
+ * poll_walk.c (one walk of one instance's Event Log and its transaction) and poll_stored.c (the
+ * poll states as read from the state topic). Not for other files.
  *
  * Locking: lock guards sched, stored, every sched_t's busy flag and every worker's job. A
  * sched_t whose busy flag is set belongs to the worker walking it, which alone touches its
@@ -11,22 +12,31 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <curl/curl.h>
-#include <json-c/linkhash.h>
 #include <librdkafka/rdkafka.h>
 
 #include "cb_instance.h"
+#include "cb_map.h"
 #include "cb_metrics.h"
 #include "poll_state.h"
 #include "poller.h"
 
 /* One polled instance: when it is due, and where its polling stands. */
 typedef struct ingest_sched {
+        UT_hash_handle hh;
+        char id[CB_INSTANCE_ID_MAX]; /* the instance's: the key of sched */
         int64_t next_ms;
         long backoff_ms;
         int have_state;
         int busy; /* a worker is walking it */
         ingest_poll_state_t state;
 } ingest_sched_t;
+
+/* An instance's poll state as last read from the state topic. */
+typedef struct ingest_stored {
+        UT_hash_handle hh;
+        char id[CB_INSTANCE_ID_MAX]; /* the key of stored */
+        char *json;                  /* owned */
+} ingest_stored_t;
 
 /* One worker thread and the job the scheduler gave it (inst NULL: none). */
 typedef struct ingest_poll_worker {
@@ -56,11 +66,24 @@ struct ingest_poller {
         long per_key; /* walks (so requests) at once per API key */
         int32_t *parts;
         size_t nparts;
-        struct lh_table *sched;  /* instance id -> ingest_sched_t */
-        struct lh_table *stored; /* instance id -> its state JSON as on the state topic */
+        ingest_sched_t *sched;   /* by instance id (uthash: cb_map.h) */
+        ingest_stored_t *stored; /* by instance id: read only once loaded */
         char topic_state[256];
         cb_metric_family_t *m_polls, *m_events;
 };
+
+/* Reads the whole compacted state topic (committed records only) into a new table of instance
+ * id -> state JSON, which the caller owns (NULL: empty, also when the topic cannot be read: polls
+ * start afresh). Gives up when p->run drops. Takes no lock (poll_stored.c). */
+ingest_stored_t *ingest_poll_stored_load(ingest_poller_t *p);
+
+/* Empties *stored, freeing each entry. */
+void ingest_poll_stored_clear(ingest_stored_t **stored);
+
+/* Puts id -> json (n bytes, copied; NULL: a tombstone, which removes id) into *stored, in place
+ * of what id had. Out of memory, id is left out: its polls start afresh, as without a stored
+ * state. */
+void ingest_poll_stored_put(ingest_stored_t **stored, const char *id, const char *json, size_t n);
 
 /* Walks inst's Event Log with curl from its poll state, publishes what is new together with
  * the new state in one transaction, and sets s->next_ms for the next walk. Called by a worker
