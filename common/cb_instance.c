@@ -99,6 +99,15 @@ cb_instance_t *cb_instance_new(const char *id, json_object *json, char *errstr, 
                 inst = NULL;
                 goto fail;
         }
+        inst->tags_text = strdup(
+            inst->tags ? json_object_to_json_string_ext(
+                             inst->tags, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+                       : "[]");
+        if (!inst->tags_text) {
+                snprintf(errstr, errstr_size, "out of memory");
+                cb_instance_release(inst);
+                return NULL;
+        }
         return inst;
 fail:
         json_object_put(json);
@@ -116,5 +125,6 @@ void cb_instance_release(cb_instance_t *inst)
         if (!inst || __atomic_sub_fetch(&inst->refcnt, 1, __ATOMIC_ACQ_REL))
                 return;
         json_object_put(inst->json);
+        free(inst->tags_text);
         free(inst);
 }

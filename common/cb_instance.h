@@ -20,7 +20,9 @@ typedef struct cb_instance {
         const char *callback_url;    /* event.notification.callback.url, or NULL */
         const char *format;          /* event.notification.format: "elements" or "cloudevents" */
         json_object *tags;           /* borrowed from json: array, or NULL */
-        int32_t partition;           /* of its record on the instances topic (-1: none) */
+        char *tags_text;   /* owned: tags as compact JSON text, "[]" without; read it from any
+                              thread (json-c writes into a tree it serialises) */
+        int32_t partition; /* of its record on the instances topic (-1: none) */
 } cb_instance_t;
 
 /* Returns 1 when id is a positive decimal integer of at most 18 digits without leading zeros. */

@@ -5,79 +5,62 @@
 
 #include "cb_envelope.h"
 
-#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-
-static json_object *member(json_object *obj, const char *key)
+/* A copy of member key of obj into doc: null when obj lacks it. */
+static yyjson_mut_val *copy_member(yyjson_mut_doc *doc, yyjson_val *obj, const char *key)
 {
-        json_object *v;
+        yyjson_val *v = yyjson_obj_get(obj, key);
 
-        return json_object_object_get_ex(obj, key, &v) ? v : NULL;
+        return v ? yyjson_val_mut_copy(doc, v) : yyjson_mut_null(doc);
 }
 
-/* A deep copy of member key of obj (NULL stays NULL), for parts of instances: other threads
- * read those, and json-c's reference counts are not atomic. */
-static json_object *copy_member(json_object *obj, const char *key)
-{
-        json_object *v = member(obj, key), *dst = NULL;
-
-        if (v && json_object_deep_copy(v, &dst, NULL))
-                return NULL;
-        return dst;
-}
-
-/* A new reference to member key of obj, which belongs to this thread. */
-static json_object *share_member(json_object *obj, const char *key)
-{
-        return json_object_get(member(obj, key));
-}
-
-static char *elements_body(const cb_instance_t *inst, json_object *env)
+static char *elements_body(const cb_instance_t *inst, yyjson_val *env)
 {
         static const char *const event_keys[] = {"eventType", "objectType", "objectId", "date"};
-        json_object *data = member(env, "data"), *root, *msg, *events, *event, *tags;
-        long long id = strtoll(inst->id, NULL, 10);
+        yyjson_val *data = yyjson_obj_get(env, "data"), *id_val = yyjson_obj_get(env, "id");
+        yyjson_mut_doc *doc;
+        yyjson_mut_val *root, *msg, *events, *event, *v;
+        int64_t id = strtoll(inst->id, NULL, 10);
+        int ok = 1;
         char *out = NULL;
         size_t i;
 
-        if (!data || !member(env, "id"))
+        if (!yyjson_is_obj(data) || !id_val)
                 return NULL;
-        root = json_object_new_object();
-        msg = json_object_new_object();
-        events = json_object_new_array();
-        event = json_object_new_object();
-        tags = inst->tags ? copy_member(inst->json, "tags") : json_object_new_array();
-        if (!root || !msg || !events || !event || !tags)
-                goto done;
-
-        json_object_object_add(event, "elementKey", json_object_new_string("closeio"));
-        for (i = 0; i < sizeof(event_keys) / sizeof(event_keys[0]); i++)
-                json_object_object_add(event, event_keys[i], share_member(data, event_keys[i]));
-        json_object_array_add(events, event);
-        event = NULL;
-
-        json_object_object_add(msg, "elementKey", json_object_new_string("closeio"));
-        json_object_object_add(msg, "instanceId", json_object_new_int64(id));
-        json_object_object_add(msg, "instance_id", json_object_new_int64(id));
-        json_object_object_add(msg, "instanceName", json_object_new_string(inst->name));
-        json_object_object_add(msg, "instanceTags", tags);
-        tags = NULL;
-        json_object_object_add(msg, "eventId", share_member(env, "id"));
-        json_object_object_add(msg, "events", events);
-        events = NULL;
-        json_object_object_add(msg, "raw", share_member(data, "raw"));
-        json_object_object_add(root, "message", msg);
-        msg = NULL;
-        out = strdup(json_object_to_json_string_ext(root, JSON_FLAGS));
-done:
-        json_object_put(tags);
-        json_object_put(event);
-        json_object_put(events);
-        json_object_put(msg);
-        json_object_put(root);
+        doc = yyjson_mut_doc_new(NULL);
+        if (!doc)
+                return NULL;
+        root = yyjson_mut_obj(doc);
+        msg = yyjson_mut_obj(doc);
+        events = yyjson_mut_arr(doc);
+        event = yyjson_mut_obj(doc);
+        ok = root && msg && events && event;
+        ok = ok && yyjson_mut_obj_add_str(doc, event, "elementKey", "closeio");
+        for (i = 0; ok && i < sizeof(event_keys) / sizeof(event_keys[0]); i++)
+                ok = (v = copy_member(doc, data, event_keys[i])) &&
+                     yyjson_mut_obj_add_val(doc, event, event_keys[i], v);
+        ok = ok && yyjson_mut_arr_append(events, event);
+        ok = ok && yyjson_mut_obj_add_str(doc, msg, "elementKey", "closeio");
+        ok = ok && yyjson_mut_obj_add_int(doc, msg, "instanceId", id);
+        ok = ok && yyjson_mut_obj_add_int(doc, msg, "instance_id", id);
+        ok = ok && yyjson_mut_obj_add_str(doc, msg, "instanceName", inst->name);
+        /* the instance's tags as they are stored: written as they are */
+        ok = ok && (v = yyjson_mut_raw(doc, inst->tags_text)) &&
+             yyjson_mut_obj_add_val(doc, msg, "instanceTags", v);
+        ok = ok && (v = yyjson_val_mut_copy(doc, id_val)) &&
+             yyjson_mut_obj_add_val(doc, msg, "eventId", v);
+        ok = ok && yyjson_mut_obj_add_val(doc, msg, "events", events);
+        ok =
+            ok && (v = copy_member(doc, data, "raw")) && yyjson_mut_obj_add_val(doc, msg, "raw", v);
+        ok = ok && yyjson_mut_obj_add_val(doc, root, "message", msg);
+        if (ok) {
+                yyjson_mut_doc_set_root(doc, root);
+                out = yyjson_mut_write(doc, 0, NULL);
+        }
+        yyjson_mut_doc_free(doc);
         return out;
 }
 
-char *publish_body_new(const cb_instance_t *inst, json_object *env, const char *env_text,
+char *publish_body_new(const cb_instance_t *inst, yyjson_val *env, const char *env_text,
                        size_t env_len, const char **content_type)
 {
         if (!strcmp(inst->format, "cloudevents")) {

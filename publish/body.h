@@ -3,18 +3,19 @@
 #ifndef PUBLISH_BODY_H
 #define PUBLISH_BODY_H
 
-#include <json-c/json.h>
+#include <yyjson.h>
 
 #include "cb_instance.h"
 
-/* The callback body for envelope env, whose text is env_text[0..env_len) (as read from Kafka),
- * and inst (all borrowed; env must belong to the calling thread: the body shares parts of it):
+/* The callback body for envelope env (the root of its yyjson document), whose text is
+ * env_text[0..env_len) (as read from Kafka), and inst (all borrowed; the body is built with
+ * yyjson from env and inst's tags_text, and touches no json-c tree, so no instance's either):
  * - "elements": Cloud Elements' {"message": {elementKey, instanceId, instance_id, instanceName,
  *   instanceTags, eventId, events: [{elementKey, eventType, objectType, objectId, date}], raw}};
  * - "cloudevents": the envelope itself, a structured CloudEvent, byte for byte.
  * Returns a new NUL-terminated string the caller frees and sets *content_type (static), or
  * NULL when env lacks what the body needs or memory ran out. */
-char *publish_body_new(const cb_instance_t *inst, json_object *env, const char *env_text,
+char *publish_body_new(const cb_instance_t *inst, yyjson_val *env, const char *env_text,
                        size_t env_len, const char **content_type);
 
 #endif

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <json-c/json.h>
 
 #include "attempt_log.h"
 #include "body.h"
@@ -216,7 +215,8 @@ static void prepare(publish_t *pub, item_t *it)
 {
         char id[CB_INSTANCE_ID_MAX], err[256];
         const rd_kafka_message_t *rkm = it->rkm;
-        json_object *env = NULL;
+        yyjson_doc *doc;
+        yyjson_val *env;
         const char *env_id, *subject;
         size_t klen;
 
@@ -226,10 +226,14 @@ static void prepare(publish_t *pub, item_t *it)
         }
         memcpy(id, rkm->key, rkm->key_len);
         id[rkm->key_len] = '\0';
-        env = rkm->payload ? cb_json_parse(rkm->payload, rkm->len, err, sizeof(err)) : NULL;
-        env_id = env ? cb_envelope_attr(env, "id") : NULL;
+        /* read once, with yyjson: the envelope's attributes and the body come from this tree */
+        doc = rkm->payload
+                  ? cb_json_read(rkm->payload, rkm->len, CB_JSON_MAX_DEPTH, err, sizeof(err))
+                  : NULL;
+        env = yyjson_doc_get_root(doc);
+        env_id = yyjson_get_str(yyjson_obj_get(env, "id"));
         if (!env_id || strlen(env_id) >= sizeof(it->env_id)) {
-                json_object_put(env);
+                yyjson_doc_free(doc);
                 skip(pub, it, "not an envelope");
                 return;
         }
@@ -237,14 +241,14 @@ static void prepare(publish_t *pub, item_t *it)
         it->inst = publish_lookup(pub->state->lookup, pub->table, id, cb_time_now_ms());
         if (!it->inst || it->inst->disabled || !it->inst->notify_enabled ||
             !it->inst->callback_url) {
-                json_object_put(env);
+                yyjson_doc_free(doc);
                 skip(pub, it,
                      !it->inst            ? "instance unknown or deleted"
                      : it->inst->disabled ? "instance disabled"
                                           : "instance not enabled for notifications");
                 return;
         }
-        subject = cb_envelope_attr(env, "subject");
+        subject = yyjson_get_str(yyjson_obj_get(env, "subject"));
         if (!subject)
                 subject = env_id;
         klen = strlen(id) + 1 + strlen(subject) + 1;
@@ -252,7 +256,7 @@ static void prepare(publish_t *pub, item_t *it)
         if (it->key)
                 snprintf(it->key, klen, "%s\n%s", id, subject);
         it->body = publish_body_new(it->inst, env, rkm->payload, rkm->len, &it->content_type);
-        json_object_put(env);
+        yyjson_doc_free(doc);
         if (!it->key || !it->body) {
                 skip(pub, it, "cannot build the callback body");
                 return;

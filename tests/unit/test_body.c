@@ -39,6 +39,19 @@ static const char *text_of(json_object *env)
         return json_object_to_json_string_ext(env, JSON_C_TO_STRING_PLAIN);
 }
 
+/* The body publish makes of env for inst, from env's text read with yyjson as publish does. */
+static char *body_of(const cb_instance_t *inst, json_object *env, const char **ct)
+{
+        const char *text = text_of(env);
+        yyjson_doc *doc = yyjson_read(text, strlen(text), 0);
+        char *body;
+
+        assert_non_null(doc);
+        body = publish_body_new(inst, yyjson_doc_get_root(doc), text, strlen(text), ct);
+        yyjson_doc_free(doc);
+        return body;
+}
+
 static const char *str(json_object *obj, const char *key)
 {
         json_object *v;
@@ -50,10 +63,9 @@ static const char *str(json_object *obj, const char *key)
 static void test_body_elements_format_is_the_cloud_elements_message(void **state)
 {
         cb_instance_t *inst = instance("elements");
-        json_object *payload, *env = envelope(&payload), *body, *msg, *events, *ev, *raw;
+        json_object *payload, *env = envelope(&payload), *body, *msg, *events, *ev, *raw, *tags;
         const char *ct;
-        const char *env_text = text_of(env);
-        char *text = publish_body_new(inst, env, env_text, strlen(env_text), &ct);
+        char *text = body_of(inst, env, &ct);
 
         (void)state;
         assert_non_null(text);
@@ -64,6 +76,9 @@ static void test_body_elements_format_is_the_cloud_elements_message(void **state
         assert_string_equal(str(msg, "instanceId"), "20931");
         assert_string_equal(str(msg, "instance_id"), "20931");
         assert_string_equal(str(msg, "instanceName"), "acme-close");
+        assert_true(json_object_object_get_ex(msg, "instanceTags", &tags));
+        assert_int_equal(json_object_array_length(tags), 1);
+        assert_string_equal(json_object_get_string(json_object_array_get_idx(tags, 0)), "acme");
         assert_string_equal(str(msg, "eventId"), cb_envelope_attr(env, "id"));
         assert_true(json_object_object_get_ex(msg, "events", &events));
         assert_int_equal(json_object_array_length(events), 1);
@@ -87,8 +102,7 @@ static void test_body_cloudevents_format_is_the_envelope(void **state)
         cb_instance_t *inst = instance("cloudevents");
         json_object *payload, *env = envelope(&payload), *body;
         const char *ct;
-        const char *env_text = text_of(env);
-        char *text = publish_body_new(inst, env, env_text, strlen(env_text), &ct);
+        char *text = body_of(inst, env, &ct);
 
         (void)state;
         assert_non_null(text);
@@ -102,11 +116,43 @@ static void test_body_cloudevents_format_is_the_envelope(void **state)
         cb_instance_release(inst);
 }
 
+static void test_body_elements_without_tags_or_raw_has_empty_tags_and_null_raw(void **state)
+{
+        char err[256];
+        cb_instance_t *inst = cb_instance_new(
+            "7", json_tokener_parse("{\"element\":{\"key\":\"closeio\"},\"configuration\":{}}"),
+            err, sizeof(err));
+        json_object *payload, *env = envelope(&payload), *data, *body, *msg, *v;
+        const char *ct;
+        char *text;
+
+        (void)state;
+        assert_non_null(inst);
+        assert_true(json_object_object_get_ex(env, "data", &data));
+        json_object_object_del(data, "raw");
+        text = body_of(inst, env, &ct);
+        assert_non_null(text);
+        body = json_tokener_parse(text);
+        assert_true(json_object_object_get_ex(body, "message", &msg));
+        assert_true(json_object_object_get_ex(msg, "instanceTags", &v));
+        assert_true(json_object_is_type(v, json_type_array));
+        assert_int_equal(json_object_array_length(v), 0);
+        assert_string_equal(str(msg, "instanceName"), "");
+        assert_true(json_object_object_get_ex(msg, "raw", &v));
+        assert_null(v); /* JSON null */
+        json_object_put(body);
+        free(text);
+        json_object_put(env);
+        json_object_put(payload);
+        cb_instance_release(inst);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_body_elements_format_is_the_cloud_elements_message),
             cmocka_unit_test(test_body_cloudevents_format_is_the_envelope),
+            cmocka_unit_test(test_body_elements_without_tags_or_raw_has_empty_tags_and_null_raw),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
