@@ -43,7 +43,7 @@ const char *cb_instance_config(const cb_instance_t *inst, const char *key)
 cb_instance_t *cb_instance_new(const char *id, json_object *json, char *errstr, size_t errstr_size)
 {
         cb_instance_t *inst = NULL;
-        json_object *element, *key, *v;
+        json_object *element, *key, *v, *tags;
         const char *s;
 
         if (!cb_instance_id_valid(id)) {
@@ -78,8 +78,6 @@ cb_instance_t *cb_instance_new(const char *id, json_object *json, char *errstr, 
         inst->name = "";
         if (json_object_object_get_ex(json, "name", &v) && json_object_is_type(v, json_type_string))
                 inst->name = json_object_get_string(v);
-        if (json_object_object_get_ex(json, "tags", &v) && json_object_is_type(v, json_type_array))
-                inst->tags = v;
         inst->disabled =
             json_object_object_get_ex(json, "disabled", &v) && json_object_get_boolean(v);
 
@@ -99,10 +97,14 @@ cb_instance_t *cb_instance_new(const char *id, json_object *json, char *errstr, 
                 inst = NULL;
                 goto fail;
         }
-        inst->tags_text = strdup(
-            inst->tags ? json_object_to_json_string_ext(
-                             inst->tags, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-                       : "[]");
+        tags =
+            json_object_object_get_ex(json, "tags", &v) && json_object_is_type(v, json_type_array)
+                ? v
+                : NULL;
+        inst->tags_text =
+            strdup(tags ? json_object_to_json_string_ext(tags, JSON_C_TO_STRING_PLAIN |
+                                                                   JSON_C_TO_STRING_NOSLASHESCAPE)
+                        : "[]");
         if (!inst->tags_text) {
                 snprintf(errstr, errstr_size, "out of memory");
                 cb_instance_release(inst);

@@ -19,7 +19,6 @@ typedef struct cb_instance {
         int disabled;                /* "disabled": true: nothing is delivered */
         const char *callback_url;    /* event.notification.callback.url, or NULL */
         const char *format;          /* event.notification.format: "elements" or "cloudevents" */
-        json_object *tags;           /* borrowed from json: array, or NULL */
         char *tags_text;   /* owned: tags as compact JSON text, "[]" without; read it from any
                               thread (json-c writes into a tree it serialises) */
         int32_t partition; /* of its record on the instances topic (-1: none) */

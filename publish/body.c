@@ -20,7 +20,7 @@ static char *elements_body(const cb_instance_t *inst, yyjson_val *env)
         yyjson_mut_doc *doc;
         yyjson_mut_val *root, *msg, *events, *event, *v;
         int64_t id = strtoll(inst->id, NULL, 10);
-        int ok = 1;
+        int ok;
         char *out = NULL;
         size_t i;
 

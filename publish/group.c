@@ -41,9 +41,17 @@ void publish_group_pause(publish_t *pub, const char *topic, int32_t partition, i
         rd_kafka_topic_partition_list_destroy(parts);
 }
 
+/* A commit's result: a refused one is logged, and the next sends every position again. */
+static void commit_result(publish_t *pub, rd_kafka_resp_err_t err)
+{
+        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+                cb_log_warn("commit failed: %s", rd_kafka_err2str(err));
+                pub->state->recommit = 1;
+        }
+}
+
 /* The answer of an asynchronous commit (rd_kafka_commit_queue's callback, served by
- * publish_group_serve): the next may go; a refused one is logged, and the next sends every
- * position again. */
+ * publish_group_serve): the next may go. */
 static void committed(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                       rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -51,11 +59,8 @@ static void committed(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
         (void)rk;
         (void)parts;
-        pub->state->commits_out = 0;
-        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-                cb_log_warn("commit failed: %s", rd_kafka_err2str(err));
-                pub->state->recommit = 1;
-        }
+        pub->state->commit_out = 0;
+        commit_result(pub, err);
 }
 
 void publish_group_commit(publish_t *pub, int async, int all)
@@ -71,7 +76,7 @@ void publish_group_commit(publish_t *pub, int async, int all)
         publish_state_t *st = pub->state;
         int64_t now = cb_time_now_ms();
 
-        if (async && st->commits_out > 0 && now - st->last_commit_ms < PUBLISH_COMMIT_STALE_MS)
+        if (async && st->commit_out && now - st->last_commit_ms < PUBLISH_COMMIT_STALE_MS)
                 return; /* the next goes once this one is answered */
         all |= st->recommit;
         if (!st->stored && !all)
@@ -92,18 +97,16 @@ void publish_group_commit(publish_t *pub, int async, int all)
         }
         if (async && !st->commit_q)
                 st->commit_q = rd_kafka_queue_new(pub->rk);
-        if (!list->cnt)
+        if (!list->cnt) {
                 err = 0;
-        else if (async && st->commit_q)
+        } else if (async && st->commit_q) {
                 err = rd_kafka_commit_queue(pub->rk, list, st->commit_q, committed, pub);
-        else
-                err = rd_kafka_commit(pub->rk, list, async);
-        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-                cb_log_warn("commit failed: %s", rd_kafka_err2str(err));
-                st->recommit = 1;
-        } else if (async && list->cnt) {
-                st->commits_out = 1;
+                st->commit_out = !err;
+        } else {
+                /* synchronous, or no queue for the answer: wait for it here */
+                err = rd_kafka_commit(pub->rk, list, 0);
         }
+        commit_result(pub, err);
         rd_kafka_topic_partition_list_destroy(list);
 }
 
@@ -218,7 +221,7 @@ int publish_group_renew(publish_t *pub)
         publish_group_commits_close(pub);
         cb_kafka_consumer_destroy(pub->rk, 5000);
         pub->rk = NULL;
-        st->commits_out = 0; /* unanswered ones went with the old consumer */
+        st->commit_out = 0; /* an unanswered one went with the old consumer */
         if (!pub->offsets || publish_client_consumer(pub, errstr, sizeof(errstr)) ||
             publish_group_subscribe(pub)) {
                 cb_log_error("cannot make a new consumer: %s", pub->offsets ? errstr : "no memory");

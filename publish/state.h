@@ -16,8 +16,8 @@ typedef struct publish_state {
         publish_item_t *reproduce; /* items whose move to another topic must be tried again */
         unsigned generation;       /* of the assignment: bumped when it is dropped */
         int64_t last_commit_ms;
-        int stored;                 /* offsets final since the last commit */
-        int commits_out;            /* asynchronous commits sent and not yet answered (group.h) */
+        int stored;     /* offsets final since the last commit */
+        int commit_out; /* an asynchronous commit was sent and not yet answered (group.h) */
         rd_kafka_queue_t *commit_q; /* where their answers come: publish_group_serve */
         int recommit;               /* one was refused: the next commit sends every position */
         int renewals;               /* of the consumer, since renew_window_ms (group.c) */

@@ -73,11 +73,11 @@ static void answered(world_t *w)
         struct timespec step = {0, 5 * 1000000};
         int i;
 
-        for (i = 0; i < 2000 && w->pub.state->commits_out; i++) {
+        for (i = 0; i < 2000 && w->pub.state->commit_out; i++) {
                 publish_group_serve(&w->pub);
                 nanosleep(&step, NULL);
         }
-        assert_int_equal(w->pub.state->commits_out, 0);
+        assert_int_equal(w->pub.state->commit_out, 0);
 }
 
 static int64_t committed(world_t *w)
@@ -101,7 +101,7 @@ static void test_one_commit_at_a_time_the_next_carries_what_finished_meanwhile(v
         assert_int_equal(rd_kafka_mock_broker_set_rtt(w->mock, 1, 300), 0);
         finish(w, 0);
         publish_group_commit(&w->pub, 1, 0);
-        assert_int_equal(w->pub.state->commits_out, 1);
+        assert_int_equal(w->pub.state->commit_out, 1);
         assert_int_equal(w->pub.state->stored, 0);
         sent = w->pub.state->last_commit_ms;
         finish(w, 1);
@@ -113,7 +113,7 @@ static void test_one_commit_at_a_time_the_next_carries_what_finished_meanwhile(v
         answered(w);
         assert_int_equal(committed(w), 1);
         publish_group_commit(&w->pub, 1, 0);
-        assert_int_equal(w->pub.state->commits_out, 1);
+        assert_int_equal(w->pub.state->commit_out, 1);
         assert_int_equal(w->pub.state->stored, 0);
         answered(w);
         assert_int_equal(committed(w), 3);

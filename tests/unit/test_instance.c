@@ -30,7 +30,7 @@ static void test_instance_reads_the_seed_configuration(void **state)
         assert_true(inst->notify_enabled);
         assert_string_equal(inst->callback_url, "http://127.0.0.1:1/cb");
         assert_string_equal(inst->format, "elements");
-        assert_non_null(inst->tags);
+        assert_string_equal(inst->tags_text, "[\"a\"]");
         assert_string_equal(cb_instance_config(inst, "username"), "k");
         cb_instance_ref(inst);
         cb_instance_release(inst);
