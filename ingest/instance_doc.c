@@ -111,7 +111,7 @@ int ingest_instance_merge(json_object *stored, json_object *patch, char *errstr,
 
 json_object *ingest_instance_view(json_object *stored, int reveal)
 {
-        json_object *out = json_object_new_object(), *conf = NULL, *element, *v, *src;
+        json_object *out = json_object_new_object(), *conf = NULL, *element, *v, *src, *copy;
         size_t i;
 
         json_object_object_foreach(stored, key, val)
@@ -119,7 +119,11 @@ json_object *ingest_instance_view(json_object *stored, int reveal)
                 if (!strcmp(key, "configuration") || !strcmp(key, "element") ||
                     (!strcmp(key, "token") && !reveal))
                         continue;
-                json_object_object_add(out, key, json_object_get(val));
+                copy = NULL;
+                /* a copy, never a reference: stored may be a shared instance's tree, whose
+                   counts json-c keeps without atomics (cb_instance.h) */
+                if (!json_object_deep_copy(val, &copy, NULL) || !val)
+                        json_object_object_add(out, key, copy);
         }
         element = json_object_new_object();
         json_object_object_add(element, "key", json_object_new_string("closeio"));

@@ -31,7 +31,9 @@ int ingest_instance_merge(json_object *stored, json_object *patch, char *errstr,
 
 /* The answer for a stored instance (borrowed), shaped like Cloud Elements' instance response,
  * with every secret of the configuration masked. reveal shows the token and the Standard
- * Webhooks secret (the create answer only). Returns a new object the caller owns. */
+ * Webhooks secret (the create answer only). Returns a new object the caller owns, which shares
+ * nothing with stored: it may outlive the instance stored belongs to, and be serialised on any
+ * thread. */
 json_object *ingest_instance_view(json_object *stored, int reveal);
 
 #endif
