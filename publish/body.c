@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cb_envelope.h"
+#include "cb_json_span.h"
 
 /* A copy of member key of obj into doc: null when obj lacks it. */
 static yyjson_mut_val *copy_member(yyjson_mut_doc *doc, yyjson_val *obj, const char *key)
@@ -13,7 +14,22 @@ static yyjson_mut_val *copy_member(yyjson_mut_doc *doc, yyjson_val *obj, const c
         return v ? yyjson_val_mut_copy(doc, v) : yyjson_mut_null(doc);
 }
 
-static char *elements_body(const cb_instance_t *inst, yyjson_val *env)
+/* data.raw of the envelope as the bytes it holds (Close's payload as Close sent it: ingest puts
+ * it there unchanged), borrowed from env_text, which outlives doc's writing; null when absent. */
+static yyjson_mut_val *raw_member(yyjson_mut_doc *doc, yyjson_val *data, yyjson_val *env,
+                                  const char *env_text, size_t env_len)
+{
+        static const char *const path[] = {"data", "raw", NULL};
+        const char *raw;
+        size_t len;
+
+        if (cb_json_span(env_text, env_len, env, path, &raw, &len))
+                return copy_member(doc, data, "raw"); /* null */
+        return yyjson_mut_rawn(doc, raw, len);
+}
+
+static char *elements_body(const cb_instance_t *inst, yyjson_val *env, const char *env_text,
+                           size_t env_len)
 {
         static const char *const event_keys[] = {"eventType", "objectType", "objectId", "date"};
         yyjson_val *data = yyjson_obj_get(env, "data"), *id_val = yyjson_obj_get(env, "id");
@@ -49,8 +65,8 @@ static char *elements_body(const cb_instance_t *inst, yyjson_val *env)
         ok = ok && (v = yyjson_val_mut_copy(doc, id_val)) &&
              yyjson_mut_obj_add_val(doc, msg, "eventId", v);
         ok = ok && yyjson_mut_obj_add_val(doc, msg, "events", events);
-        ok =
-            ok && (v = copy_member(doc, data, "raw")) && yyjson_mut_obj_add_val(doc, msg, "raw", v);
+        ok = ok && (v = raw_member(doc, data, env, env_text, env_len)) &&
+             yyjson_mut_obj_add_val(doc, msg, "raw", v);
         ok = ok && yyjson_mut_obj_add_val(doc, root, "message", msg);
         if (ok) {
                 yyjson_mut_doc_set_root(doc, root);
@@ -68,5 +84,5 @@ char *publish_body_new(const cb_instance_t *inst, yyjson_val *env, const char *e
                 return strndup(env_text, env_len);
         }
         *content_type = "application/json";
-        return elements_body(inst, env);
+        return elements_body(inst, env, env_text, env_len);
 }

@@ -11,7 +11,9 @@
  * env_text[0..env_len) (as read from Kafka), and inst (all borrowed; the body is built with
  * yyjson from env and inst's tags_text, and touches no json-c tree, so no instance's either):
  * - "elements": Cloud Elements' {"message": {elementKey, instanceId, instance_id, instanceName,
- *   instanceTags, eventId, events: [{elementKey, eventType, objectType, objectId, date}], raw}};
+ *   instanceTags, eventId, events: [{elementKey, eventType, objectType, objectId, date}], raw}},
+ *   raw being the bytes of the envelope's data.raw as they are in env_text (Close's payload as
+ *   Close sent it), so env must be env_text's reading (cb_json_read);
  * - "cloudevents": the envelope itself, a structured CloudEvent, byte for byte.
  * Returns a new NUL-terminated string the caller frees and sets *content_type (static), or
  * NULL when env lacks what the body needs or memory ran out. */

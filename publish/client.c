@@ -40,6 +40,21 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
                     rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 
+void publish_client_watch(publish_t *pub, rd_kafka_queue_t *q)
+{
+        /* non-blocking, as librdkafka requires (a blocking fd can hang it: its issue #2932) */
+        if (q && pub->wake)
+                rd_kafka_queue_io_event_enable(q, cb_wake_write_fd(pub->wake), "1", 1);
+}
+
+/* Watches a client's queue and drops the handle (the queue lives on with the client). */
+static void watch(publish_t *pub, rd_kafka_queue_t *q)
+{
+        publish_client_watch(pub, q);
+        if (q)
+                rd_kafka_queue_destroy(q);
+}
+
 /* Writes the consumer's group.instance.id into buf ("" for a dynamic member). Static
  * membership lets a replica killed and restarted under the same id (a pod name, a compose
  * container's hostname: both kept across restarts) take its partitions back at once, instead of
@@ -94,7 +109,10 @@ int publish_client_consumer(publish_t *pub, char *errstr, size_t errstr_size)
         if (!*instance_id)
                 defaults[sizeof(defaults) / sizeof(defaults[0]) - 3] = NULL;
         pub->rk = cb_kafka_new(pub->cfg, &spec, errstr, errstr_size);
-        return pub->rk ? 0 : -1;
+        if (!pub->rk)
+                return -1;
+        watch(pub, rd_kafka_queue_get_consumer(pub->rk)); /* the main queue forwards to it */
+        return 0;
 }
 
 int publish_client_producer(publish_t *pub, char *errstr, size_t errstr_size)
@@ -113,5 +131,8 @@ int publish_client_producer(publish_t *pub, char *errstr, size_t errstr_size)
         };
 
         pub->prk = cb_kafka_new(pub->cfg, &spec, errstr, errstr_size);
-        return pub->prk ? 0 : -1;
+        if (!pub->prk)
+                return -1;
+        watch(pub, rd_kafka_queue_get_main(pub->prk));
+        return 0;
 }

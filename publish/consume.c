@@ -147,8 +147,7 @@ static void dispatch(publish_t *pub, item_t *it)
         it->body = NULL; /* the job owns it now */
         publish_engine_submit(pub->engine, job);
 }
-/* An attempt came back. */
-static void on_result(publish_t *pub, publish_job_t *job)
+void publish_take_result(publish_t *pub, publish_job_t *job)
 {
         item_t *it = job->opaque;
         publish_decision_t d;
@@ -283,9 +282,7 @@ static void hold(publish_t *pub, item_t *it)
                 publish_group_pause(pub, publish_item_topic(it), it->rkm->partition, 1);
 }
 
-/* Releases held items that are due; resumes partitions with nothing left held. Returns the
- * milliseconds until the next one is due (at most 1000). */
-static int64_t release_due(publish_t *pub)
+int64_t publish_release_due(publish_t *pub, int64_t limit_ms)
 {
         int64_t now = cb_time_now_ms();
         const char *topic;
@@ -299,10 +296,10 @@ static int64_t release_due(publish_t *pub)
                         publish_group_pause(pub, topic, partition, 0);
                 prepare(pub, it);
         }
-        return publish_parked_wait(pub->state->parked, now, 1000);
+        return publish_parked_wait(pub->state->parked, now, limit_ms);
 }
 
-static void on_message(publish_t *pub, rd_kafka_message_t *rkm)
+void publish_take_message(publish_t *pub, rd_kafka_message_t *rkm)
 {
         item_t *it = calloc(1, sizeof(*it));
         char *a, *due;
@@ -339,36 +336,6 @@ static void on_message(publish_t *pub, rd_kafka_message_t *rkm)
                 }
         }
         prepare(pub, it);
-}
-
-/* ---- the loop ---- */
-
-static void collect_results(publish_t *pub)
-{
-        publish_job_t *job, *next;
-
-        for (job = publish_engine_results(pub->engine); job; job = next) {
-                next = job->next;
-                on_result(pub, job);
-                publish_job_free(job);
-        }
-        cb_metrics_set(pub->m_in_flight, "", (double)publish_engine_pending(pub->engine));
-}
-
-void publish_drain(publish_t *pub, int64_t timeout_ms)
-{
-        struct timespec step = {0, 2 * 1000000};
-        int64_t deadline = cb_time_now_ms() + timeout_ms;
-
-        while ((publish_engine_pending(pub->engine) || rd_kafka_outq_len(pub->prk)) &&
-               cb_time_now_ms() < deadline) {
-                collect_results(pub);
-                rd_kafka_poll(pub->prk, 0);
-                publish_move_again(pub);
-                nanosleep(&step, NULL);
-        }
-        collect_results(pub);
-        rd_kafka_poll(pub->prk, 0);
 }
 
 size_t publish_topics(const publish_t *pub, char names[][PUBLISH_TOPIC_MAX], int *compact)
@@ -408,58 +375,6 @@ int publish_consumer_new(publish_t *pub, char *errstr, size_t errstr_size)
         if (publish_client_consumer(pub, errstr, errstr_size))
                 return -1;
         return publish_client_producer(pub, errstr, errstr_size);
-}
-
-int publish_consume_loop(publish_t *pub)
-{
-        rd_kafka_message_t *rkm;
-        int64_t wait;
-        int timeout;
-
-        if (publish_group_subscribe(pub))
-                return -1;
-        while (*pub->run) {
-                if (pub->renew && publish_group_renew(pub)) {
-                        pub->fatal = 1;
-                        break;
-                }
-                collect_results(pub);
-                publish_group_serve(pub);
-                rd_kafka_poll(pub->prk, 0);
-                publish_move_again(pub);
-                wait = release_due(pub);
-                if (cb_time_now_ms() - pub->state->last_commit_ms >= pub->conf.commit_interval_ms)
-                        publish_group_commit(pub, 1, 0);
-                if (publish_engine_pending(pub->engine) >= pub->conf.max_in_flight) {
-                        /* full: wait for attempts to come back, not for more messages */
-                        struct timespec step = {0, 1000000};
-                        nanosleep(&step, NULL);
-                        continue;
-                }
-                timeout = publish_engine_pending(pub->engine) || rd_kafka_outq_len(pub->prk) ? 2
-                          : wait < 100 ? (int)wait
-                                       : 100;
-                rkm = rd_kafka_consumer_poll(pub->rk, timeout);
-                if (!rkm)
-                        continue;
-                if (rkm->err) {
-                        if (rkm->err == RD_KAFKA_RESP_ERR__FATAL)
-                                publish_client_on_fatal(pub, pub->rk);
-                        else if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                                cb_log_warn("consumer: %s", rd_kafka_message_errstr(rkm));
-                        rd_kafka_message_destroy(rkm);
-                        continue;
-                }
-                on_message(pub, rkm);
-        }
-        cb_log_info("stopping: %zu attempts in flight", publish_engine_pending(pub->engine));
-        if (pub->fatal)
-                return -1; /* nothing more can be produced or committed safely */
-        publish_drain(pub, pub->conf.delivery_timeout_ms + 1000);
-        rd_kafka_flush(pub->prk, 10000);
-        rd_kafka_poll(pub->prk, 0);
-        publish_group_commit(pub, 0, 1);
-        return 0;
 }
 
 void publish_consumer_close(publish_t *pub)

@@ -14,7 +14,8 @@
  * order holds. Attempts are written to the attempts topic, best effort (a record the producer
  * refuses is dropped).
  *
- * The loop runs on one thread and is split over modules that all run on it: group.c
+ * The loop runs on one thread and is split over modules that all run on it: loop.c (the loop:
+ * one sleep on a wake-up, then every source served), consume.c (messages and results), group.c
  * (membership, commits, pausing, a new consumer after fencing), client.c (the consumer and the
  * producer), lookup.c (envelope -> instance), keys.c (per-key ordering), parked.c (retry items
  * held until due), move.c (retry and dead-letter moves), request.c (the callback's headers) and

@@ -25,6 +25,7 @@ struct publish_engine {
         size_t pending;
         int stop;
         /* engine thread only */
+        int wake_due;          /* a result went to an empty list since the last wake-up */
         publish_job_t *active; /* in flight */
         CURL *idle[IDLE_HANDLES];
         size_t nidle;
@@ -64,12 +65,23 @@ static void push_done(publish_engine_t *e, publish_job_t *job)
 {
         pthread_mutex_lock(&e->mtx);
         job->next = NULL;
-        if (e->done_tail)
+        if (e->done_tail) {
                 e->done_tail->next = job;
-        else
+        } else {
                 e->done = job;
+                e->wake_due = 1; /* the collector may be asleep: wake it (wake_collector) */
+        }
         e->done_tail = job;
         pthread_mutex_unlock(&e->mtx);
+}
+
+/* Wakes the collector once for every job handed back since the list was last empty: called
+ * after each round of transfers, so that a burst of results is one wake-up. */
+static void wake_collector(publish_engine_t *e)
+{
+        if (e->wake_due && e->conf.wake)
+                cb_wake_signal(e->conf.wake);
+        e->wake_due = 0;
 }
 
 /* Fills job's results from its finished transfer and hands it back. */
@@ -189,6 +201,7 @@ static void *engine_main(void *arg)
                         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job);
                         finish(e, job, msg->data.result);
                 }
+                wake_collector(e);
                 curl_multi_poll(e->multi, NULL, 0, 1000, NULL);
         }
         /* What is still in flight is abandoned: it comes back failed. */
@@ -197,6 +210,7 @@ static void *engine_main(void *arg)
                 snprintf(job->error, sizeof(job->error), "abandoned at shutdown");
                 finish(e, job, CURLE_ABORTED_BY_CALLBACK);
         }
+        wake_collector(e);
         return NULL;
 }
 

@@ -6,7 +6,8 @@
  * and Retry-After are kept, and no size cap applies (the attempt's time-out bounds it).
  *
  * Threads: any one thread submits jobs and collects results; the engine's thread owns every
- * libcurl handle. Jobs cross over in two mutex-guarded lists; submitting wakes the engine. */
+ * libcurl handle. Jobs cross over in two mutex-guarded lists; submitting wakes the engine, and
+ * results going to an empty list wake the collector's cb_wake (once per round of transfers). */
 #ifndef PUBLISH_DELIVER_H
 #define PUBLISH_DELIVER_H
 
@@ -14,6 +15,7 @@
 #include <stdint.h>
 #include <curl/curl.h>
 
+#include "cb_wake.h"
 #include "ssrf.h"
 
 /* One attempt: what to send, then how it went. */
@@ -48,6 +50,8 @@ typedef struct publish_engine_conf {
         const char *user_agent;
         const char *proxy;          /* "" for none */
         const publish_ssrf_t *ssrf; /* borrowed for the engine's life */
+        const cb_wake_t *wake;      /* signalled when results wait to be collected; borrowed for
+                                       the engine's life; NULL: the collector polls */
 } publish_engine_conf_t;
 
 typedef struct publish_engine publish_engine_t;

@@ -95,8 +95,10 @@ void publish_group_commit(publish_t *pub, int async, int all)
                 if (*meta && (tp->metadata = strdup(meta)))
                         tp->metadata_size = strlen(meta);
         }
-        if (async && !st->commit_q)
+        if (async && !st->commit_q) {
                 st->commit_q = rd_kafka_queue_new(pub->rk);
+                publish_client_watch(pub, st->commit_q); /* an answer wakes the loop */
+        }
         if (!list->cnt) {
                 err = 0;
         } else if (async && st->commit_q) {

@@ -4,13 +4,15 @@
  * - main: parses configuration, wires the parts, then runs the consumer loop
  *   (publish_consume_loop): the only thread that touches the consumer, the producer, the
  *   offsets, breakers and ordering state. Rebalance callbacks and the producer's delivery
- *   reports run on it too, inside rd_kafka_consumer_poll and rd_kafka_poll.
- *   SIGTERM/SIGINT only clear `run`.
+ *   reports run on it too, inside rd_kafka_consumer_poll and rd_kafka_poll. It sleeps on
+ *   `wake`, which librdkafka's threads, the delivery engine and the signal handler write into.
+ *   SIGTERM/SIGINT only clear `run` and signal `wake`.
  * - the delivery engine's thread (deliver.c): owns every libcurl handle; jobs cross over in
  *   mutex-guarded lists.
  * - libmicrohttpd's thread: serves /healthz, /readyz and /metrics.
  * - the instances table's thread: the only writer of the table.
  * librdkafka's own threads touch nothing of ours. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,17 +25,20 @@
 #include "cb_log.h"
 #include "cb_main.h"
 #include "cb_table.h"
+#include "cb_wake.h"
 #include "consume.h"
 #include "topics.h"
 #include "deliver.h"
 #include "publish.h"
 
 static volatile sig_atomic_t run = 1;
+static cb_wake_t wake = {-1, -1}; /* the consume loop's (loop.c); the signal handler's too */
 
 static void on_signal(int sig)
 {
         (void)sig;
         run = 0;
+        cb_wake_signal(&wake); /* the loop may be asleep; write(2) is async-signal-safe */
 }
 
 static const cb_option_t options[] = {
@@ -108,6 +113,7 @@ static int setup(publish_t *pub, char *errstr, size_t errstr_size)
             .user_agent = ua,
             .proxy = cb_config_str(cfg, "delivery-proxy"),
             .ssrf = pub->ssrf,
+            .wake = pub->wake,
         };
         pub->engine = publish_engine_new(&econf);
         if (!pub->breakers || !pub->engine) {
@@ -170,6 +176,12 @@ int main(int argc, char **argv)
             .topic_max_message_bytes = (long)cb_config_int(cfg, "topic-max-message-bytes"),
         };
         pub.run = &run;
+        if (cb_wake_open(&wake)) {
+                cb_log_error("cannot make the loop's wake-up: %s", strerror(errno));
+                cb_config_destroy(cfg);
+                return 1;
+        }
+        pub.wake = &wake;
         cb_kafka_topic(cfg, CB_TOPIC_EVENTS, pub.topic_events, sizeof(pub.topic_events));
         cb_kafka_topic(cfg, CB_TOPIC_INSTANCES, pub.topic_instances, sizeof(pub.topic_instances));
         cb_kafka_topic(cfg, CB_TOPIC_DLQ, pub.topic_dlq, sizeof(pub.topic_dlq));
@@ -228,6 +240,11 @@ out:
         publish_breakers_destroy(pub.breakers);
         publish_ssrf_destroy(pub.ssrf);
         curl_global_cleanup();
+        /* nothing writes into it any more: its librdkafka clients and the engine are gone, and
+           a late signal is ignored */
+        signal(SIGTERM, SIG_IGN);
+        signal(SIGINT, SIG_IGN);
+        cb_wake_close(&wake);
         cb_config_destroy(cfg);
         cb_log_info("stopped");
         return exit_code;

@@ -12,6 +12,7 @@
 #include "cb_config.h"
 #include "cb_metrics.h"
 #include "cb_table.h"
+#include "cb_wake.h"
 #include "deliver.h"
 #include "offsets.h"
 #include "retry.h"
@@ -51,6 +52,7 @@ struct publish {
         char topic_dlq[PUBLISH_TOPIC_MAX];
         char topic_deliveries[PUBLISH_TOPIC_MAX];
         volatile sig_atomic_t *run;  /* cleared by SIGTERM/SIGINT or a fatal Kafka error */
+        const cb_wake_t *wake;       /* the loop sleeps on it (loop.c); main.c's */
         int fatal;                   /* a client hit a fatal error: exit 1 */
         int renew;                   /* the consumer was fenced: make a new one (consume.c) */
         struct publish_state *state; /* the consumer loop's own (consume.c) */

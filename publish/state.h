@@ -1,5 +1,5 @@
 /* publish state: the consume loop's own state (consume.h), shared by the modules that make the
- * loop up (consume.c, move.c, group.c). Only the consume loop's thread touches it. */
+ * loop up (loop.c, consume.c, move.c, group.c). Only the consume loop's thread touches it. */
 #ifndef PUBLISH_STATE_H
 #define PUBLISH_STATE_H
 
@@ -28,9 +28,17 @@ typedef struct publish_state {
  * freed. */
 void publish_final(publish_t *pub, publish_item_t *it);
 
-/* Runs attempts' results and the producer's reports until nothing is in flight or timeout_ms
- * passed (consume.c). */
+/* Runs attempts' results, commit answers and the producer's reports until nothing is in flight
+ * or timeout_ms passed, sleeping on pub->wake between them (loop.c). */
 void publish_drain(publish_t *pub, int64_t timeout_ms);
+
+/* What the loop hands over (consume.c): a message of the consumer, which the call takes (it is
+ * held, attempted, moved or finished); an attempt's result (the job stays the caller's); and
+ * the held retry items now due, which go to their attempts. publish_release_due returns the
+ * milliseconds until the next held item is due, at most limit_ms. */
+void publish_take_message(publish_t *pub, rd_kafka_message_t *rkm);
+void publish_take_result(publish_t *pub, publish_job_t *job);
+int64_t publish_release_due(publish_t *pub, int64_t limit_ms);
 
 /* Adds 1 to the series label="value" of fam. */
 void publish_count(cb_metric_family_t *fam, const char *label, const char *value);

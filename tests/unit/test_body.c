@@ -8,6 +8,7 @@
 
 #include "body.h"
 #include "cb_envelope.h"
+#include "cb_json.h"
 #include "fixture.h"
 #include "fixture_envelope.h"
 
@@ -97,6 +98,33 @@ static void test_body_elements_format_is_the_cloud_elements_message(void **state
         cb_instance_release(inst);
 }
 
+/* raw is what Close sent, byte for byte: not written again from a parsed tree (which would
+ * change spacing, number forms and escapes). */
+static void test_body_elements_raw_is_the_bytes_close_sent(void **state)
+{
+        const char *raw = "{\"event\" : {\"a\":1.50, \"b\":\"\\u00e9\", \"c\":1e2} }";
+        char text[1024], err[128], expect[256], *body;
+        cb_instance_t *inst = instance("elements");
+        yyjson_doc *doc;
+        const char *ct;
+
+        (void)state;
+        snprintf(text, sizeof(text),
+                 "{\"specversion\":\"1.0\",\"id\":\"e1\",\"subject\":\"lead/x\",\"data\":{"
+                 "\"eventType\":\"UPDATED\",\"objectType\":\"leads\",\"objectId\":\"x\","
+                 "\"date\":\"2017-05-18T21:55:26.451Z\",\"raw\": %s }}",
+                 raw);
+        doc = cb_json_read(text, strlen(text), CB_JSON_MAX_DEPTH, err, sizeof(err));
+        assert_non_null(doc);
+        body = publish_body_new(inst, yyjson_doc_get_root(doc), text, strlen(text), &ct);
+        yyjson_doc_free(doc);
+        assert_non_null(body);
+        snprintf(expect, sizeof(expect), "\"raw\":%s}}", raw);
+        assert_non_null(strstr(body, expect));
+        free(body);
+        cb_instance_release(inst);
+}
+
 static void test_body_cloudevents_format_is_the_envelope(void **state)
 {
         cb_instance_t *inst = instance("cloudevents");
@@ -153,6 +181,7 @@ int main(void)
             cmocka_unit_test(test_body_elements_format_is_the_cloud_elements_message),
             cmocka_unit_test(test_body_cloudevents_format_is_the_envelope),
             cmocka_unit_test(test_body_elements_without_tags_or_raw_has_empty_tags_and_null_raw),
+            cmocka_unit_test(test_body_elements_raw_is_the_bytes_close_sent),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
