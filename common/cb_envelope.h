@@ -1,63 +1,14 @@
-/* cb_envelope: the one event envelope on closeio.events, a CloudEvents 1.0 event in structured
- * JSON mode (docs/architecture.md §4), and its Kafka headers. */
+/* cb_envelope: what both processes know of the one event envelope on closeio.events, a
+ * CloudEvents 1.0 event in structured JSON mode (docs/architecture.md §4). ingest builds it
+ * (ingest/envelope.h); publish reads it with yyjson (publish/body.c, publish/consume.c).
+ * Constants only: no state, nothing to own, usable from any thread. */
 #ifndef CB_ENVELOPE_H
 #define CB_ENVELOPE_H
 
-#include <stddef.h>
-#include <stdint.h>
-#include <json-c/json.h>
-
-#include "cb_close.h"
-
+/* Its Kafka content-type header, and the content type of callbacks that carry it as it is. */
 #define CB_ENVELOPE_CONTENT_TYPE "application/cloudevents+json; charset=UTF-8"
-#define CB_ENVELOPE_ID_MAX       128
-
-/* Writes the deterministic envelope id of ev for instance_id into out: the same Close event
- * gives the same id however it arrives. Modern events: Close's id plus its date_updated
- * ("ev_2sYK..._20190115124823395000"); legacy events: "cb_" and 32 hex digits of a SHA-256 over
- * instance, model, eventType, object id, date and merge destination. Never contains '.'
- * (Standard Webhooks ids may not). Returns 0, or -1 when out_size is too small. */
-int cb_envelope_id(const char *instance_id, const cb_close_event_t *ev, char *out, size_t out_size);
-
-/* One Kafka header of an envelope. */
-typedef struct cb_envelope_header {
-        const char *name;  /* static */
-        const char *value; /* static or in the envelope */
-} cb_envelope_header_t;
-
-#define CB_ENVELOPE_HEADERS_MAX 16
-
-/* An envelope ready for Kafka: the CloudEvent as JSON text, and its headers (content-type plus
- * a ce_<attribute> header for every top-level string attribute except datacontenttype, so
- * consumers can route without parsing). Written directly, without a json-c tree: it is built
- * for every event ingest takes. Its pointers lead into buf or to static strings, never into the
- * struct itself, so it may be moved: copied by value, with one copy passed to
- * cb_envelope_fini. */
-typedef struct cb_envelope {
-        const char *id;   /* the envelope id, in buf */
-        const char *json; /* the CloudEvent (NUL-terminated), in buf */
-        size_t json_len;
-        size_t nheaders;
-        cb_envelope_header_t headers[CB_ENVELOPE_HEADERS_MAX];
-        char *buf; /* owned: json and the header values that are not static */
-} cb_envelope_t;
-
-/* Builds the CloudEvent for ev into *env. origin is "webhook" or "polling"; now_us stands in for
- * the event time when the payload has none. data.raw is ev->raw_text byte for byte (leading and
- * trailing white space aside; null when it is NULL).
- * Borrows every argument only for the call. Returns 0, or -1 when out of memory or when ev's id
- * does not fit CB_ENVELOPE_ID_MAX (*env is then empty). Release with cb_envelope_fini. */
-int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_close_event_t *ev,
-                      const char *origin, int64_t now_us);
-
-/* The most bytes env takes as one Kafka record with a key of key_len bytes, uncompressed in a
- * batch of its own: value, key, headers and the framing of record and batch. */
-size_t cb_envelope_record_size(const cb_envelope_t *env, size_t key_len);
-
-/* Frees what env holds and empties it. An empty (zeroed) envelope is a no-op. */
-void cb_envelope_fini(cb_envelope_t *env);
-
-/* The string attribute key of a parsed envelope env (e.g. "id"), or NULL. Borrowed from env. */
-const char *cb_envelope_attr(json_object *env, const char *key);
+/* Room for an envelope id, NUL included: ingest builds none longer, publish skips a record whose
+ * id does not fit. */
+#define CB_ENVELOPE_ID_MAX 128
 
 #endif

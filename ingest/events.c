@@ -8,9 +8,9 @@
 
 #include "auth.h"
 #include "cb_base64.h"
-#include "cb_close.h"
-#include "cb_envelope.h"
 #include "cb_time.h"
+#include "close_event.h"
+#include "envelope.h"
 #include "signature.h"
 
 /* 1 when the declared content type is JSON (application/json or application/<x>+json, with
@@ -65,8 +65,8 @@ void ingest_events_webhook(ingest_t *ing, cb_http_req_t *req, const char *b64id)
 {
         char err[512];
         cb_instance_t *inst = lookup(ing, req, b64id);
-        cb_envelope_t env = {0};
-        cb_close_event_t ev = {0};
+        ingest_envelope_t env = {0};
+        ingest_close_event_t ev = {0};
         const char *raw, *key;
         size_t len;
 
@@ -83,18 +83,18 @@ void ingest_events_webhook(ingest_t *ing, cb_http_req_t *req, const char *b64id)
                 goto done;
         }
         /* the payload goes on exactly as Close sent it (raw_text: it is not written out again) */
-        if (cb_close_parse_webhook(raw, len, &ev, err, sizeof(err))) {
+        if (ingest_close_parse_webhook(raw, len, &ev, err, sizeof(err))) {
                 cb_http_respond_error(req, 400, err);
                 goto done;
         }
-        if (cb_envelope_build(&env, inst->id, &ev, "webhook", cb_time_now_us())) {
+        if (ingest_envelope_build(&env, inst->id, &ev, "webhook", cb_time_now_us())) {
                 cb_http_respond_error(req, 500, "out of memory");
                 goto done;
         }
         ingest_producer_send(ing->producer, req, ing->topic_events, inst->id, &env, 1);
 done:
-        cb_envelope_fini(&env);
-        cb_close_event_fini(&ev);
+        ingest_envelope_fini(&env);
+        ingest_close_event_fini(&ev);
         cb_instance_release(inst);
 }
 
@@ -102,8 +102,8 @@ void ingest_events_polling(ingest_t *ing, cb_http_req_t *req, const char *b64id)
 {
         char err[512];
         cb_instance_t *inst;
-        cb_envelope_t *envs = NULL;
-        cb_close_event_t *evs = NULL;
+        ingest_envelope_t *envs = NULL;
+        ingest_close_event_t *evs = NULL;
         int64_t now = cb_time_now_us();
         const char *raw;
         size_t n = 0, i, len;
@@ -118,13 +118,13 @@ void ingest_events_polling(ingest_t *ing, cb_http_req_t *req, const char *b64id)
                 return;
         raw = cb_http_req_body(req, &len);
         /* the body names its instance too: it must be the one of the URL */
-        if (cb_close_parse_polling(raw, len, inst->id, &evs, &n, err, sizeof(err))) {
+        if (ingest_close_parse_polling(raw, len, inst->id, &evs, &n, err, sizeof(err))) {
                 cb_http_respond_error(req, 400, err);
                 goto done;
         }
         envs = calloc(n ? n : 1, sizeof(*envs));
         for (i = 0; envs && i < n; i++)
-                if (cb_envelope_build(&envs[i], inst->id, &evs[i], "polling", now))
+                if (ingest_envelope_build(&envs[i], inst->id, &evs[i], "polling", now))
                         break;
         if (!envs || i < n) {
                 cb_http_respond_error(req, 500, "out of memory");
@@ -133,8 +133,8 @@ void ingest_events_polling(ingest_t *ing, cb_http_req_t *req, const char *b64id)
         ingest_producer_send(ing->producer, req, ing->topic_events, inst->id, envs, n);
 done:
         for (i = 0; envs && i < n; i++)
-                cb_envelope_fini(&envs[i]);
+                ingest_envelope_fini(&envs[i]);
         free(envs);
-        cb_close_events_free(evs, n);
+        ingest_close_events_free(evs, n);
         cb_instance_release(inst);
 }

@@ -5,13 +5,13 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "cb_close.h"
 #include "cb_config.h"
-#include "cb_envelope.h"
 #include "cb_json.h"
 #include "cb_log.h"
 #include "cb_time.h"
 #include "close_api.h"
+#include "close_event.h"
+#include "envelope.h"
 #include "ingest.h"
 #include "produce.h"
 
@@ -46,7 +46,7 @@ static long interval_ms(const ingest_poller_t *p, const cb_instance_t *inst)
  * names of Close object types. No list (or an empty one) lets everything through. */
 typedef struct filter {
         size_t n;                      /* 0: everything */
-        const char *types[FILTER_MAX]; /* borrowed from inst, parsed or cb_close's tables */
+        const char *types[FILTER_MAX]; /* borrowed from inst, parsed or close_event.c's tables */
         json_object *parsed;           /* owned: the setting when it was given as JSON text */
 } filter_t;
 
@@ -72,7 +72,7 @@ static void filter_of(const cb_instance_t *inst, filter_t *f)
                         (void)val;
                         if (f->n < FILTER_MAX)
                                 f->types[f->n++] =
-                                    cb_close_object_type(cb_close_model_of(resource));
+                                    ingest_close_object_type(ingest_close_model_of(resource));
                 }
         }
 }
@@ -82,7 +82,7 @@ static void filter_fini(filter_t *f)
         json_object_put(f->parsed);
 }
 
-/* 1 when f lets events of an object type (cb_close_event_t.object_type) through. */
+/* 1 when f lets events of an object type (ingest_close_event_t.object_type) through. */
 static int wanted(const filter_t *f, const char *type)
 {
         size_t i;
@@ -153,7 +153,7 @@ static void abort_txn(ingest_poller_t *p, int timeout)
  * fatal, the poller stops and ingest exits non-zero, so a new process (and producer) takes
  * over. Only shutdown leaves a commit unfinished: the producer is destroyed next, and the
  * broker aborts the transaction. */
-static int publish(ingest_poller_t *p, const cb_instance_t *inst, const cb_envelope_t *envs,
+static int publish(ingest_poller_t *p, const cb_instance_t *inst, const ingest_envelope_t *envs,
                    size_t n, const char *state_json)
 {
         rd_kafka_error_t *error;
@@ -215,7 +215,7 @@ static int publish(ingest_poller_t *p, const cb_instance_t *inst, const cb_envel
 }
 
 /* publish() under txlock: the workers share one transactional producer. */
-static int transact(ingest_poller_t *p, const cb_instance_t *inst, const cb_envelope_t *envs,
+static int transact(ingest_poller_t *p, const cb_instance_t *inst, const ingest_envelope_t *envs,
                     size_t n, const char *state_json)
 {
         int rc;
@@ -357,30 +357,31 @@ static int fetch_all(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst, 
  * object of megabytes) goes without data.raw, its body: the event is not lost, and its receiver
  * can read the object from Close (the polling path has no client to answer 413 to). Returns 0,
  * or -1 when it is skipped (out of memory, an id too long, or too large even so), logged. */
-static int build(ingest_poller_t *p, const cb_instance_t *inst, cb_close_event_t *cev, int64_t now,
-                 cb_envelope_t *env)
+static int build(ingest_poller_t *p, const cb_instance_t *inst, ingest_close_event_t *cev,
+                 int64_t now, ingest_envelope_t *env)
 {
         size_t key = strlen(inst->id);
 
-        if (cb_envelope_build(env, inst->id, cev, "polling", now)) {
+        if (ingest_envelope_build(env, inst->id, cev, "polling", now)) {
                 cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
                           "poller: instance %s: event %s skipped: out of memory or an id too long",
                           inst->id, cev->close_id);
                 return -1;
         }
-        if (cb_envelope_record_size(env, key) <= p->ing->record_max)
+        if (ingest_envelope_record_size(env, key) <= p->ing->record_max)
                 return 0;
         cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
                   "poller: instance %s: event %s: its envelope of %zu bytes is over the %zu the "
                   "topics take; published without data.raw",
-                  inst->id, cev->close_id, cb_envelope_record_size(env, key), p->ing->record_max);
-        cb_envelope_fini(env);
+                  inst->id, cev->close_id, ingest_envelope_record_size(env, key),
+                  p->ing->record_max);
+        ingest_envelope_fini(env);
         cev->raw_text = NULL;
         cev->raw_len = 0;
-        if (!cb_envelope_build(env, inst->id, cev, "polling", now) &&
-            cb_envelope_record_size(env, key) <= p->ing->record_max)
+        if (!ingest_envelope_build(env, inst->id, cev, "polling", now) &&
+            ingest_envelope_record_size(env, key) <= p->ing->record_max)
                 return 0;
-        cb_envelope_fini(env);
+        ingest_envelope_fini(env);
         cb_log_kv(CB_LOG_ERROR, CB_KV("instance", inst->id),
                   "poller: instance %s: event %s skipped: too large even without its body",
                   inst->id, cev->close_id);
@@ -392,10 +393,10 @@ void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst,
         long interval = interval_ms(p, inst);
         int64_t overlap = p->ing->conf.poll_overlap_s * 1000000LL;
         int64_t now = cb_time_now_us(), *dates = NULL;
-        cb_envelope_t *envs = NULL;
+        ingest_envelope_t *envs = NULL;
         const char **ids = NULL;
         ingest_poll_state_t next;
-        cb_close_event_t cev;
+        ingest_close_event_t cev;
         walk_log_t log;
         filter_t filter;
         size_t i, nenv = 0, nids = 0;
@@ -412,12 +413,12 @@ void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst,
         if (!envs || !ids || !dates)
                 goto retry;
         for (i = 0; i < log.n; i++) {
-                rc = cb_close_parse_log_event(log.events[i], &cev, err, sizeof(err));
+                rc = ingest_close_parse_log_event(log.events[i], &cev, err, sizeof(err));
                 if (rc || !cev.date_us) {
                         cb_log_kv(CB_LOG_WARN, CB_KV("instance", inst->id),
                                   "poller: instance %s: event skipped: %s", inst->id,
                                   rc ? err : "no date_updated");
-                        cb_close_event_fini(&cev);
+                        ingest_close_event_fini(&cev);
                         continue;
                 }
                 ids[nids] = cev.close_id; /* in log's pages until done */
@@ -427,7 +428,7 @@ void ingest_poll_walk(ingest_poller_t *p, CURL *curl, const cb_instance_t *inst,
                         if (!build(p, inst, &cev, now, &envs[nenv]))
                                 nenv++;
                 }
-                cb_close_event_fini(&cev);
+                ingest_close_event_fini(&cev);
         }
         if (ingest_poll_state_copy(&next, &s->state) ||
             ingest_poll_state_advance(&next, ids, dates, nids, now, overlap)) {
@@ -457,7 +458,7 @@ retry:
 done:
         filter_fini(&filter);
         for (i = 0; i < nenv; i++)
-                cb_envelope_fini(&envs[i]);
+                ingest_envelope_fini(&envs[i]);
         free(envs);
         free(ids);
         free(dates);

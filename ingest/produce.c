@@ -209,7 +209,7 @@ int ingest_producer_fatal(ingest_producer_t *p)
 
 /* The 202 body: {"accepted":n,"ids":[...]}, written directly (it is on every request's path).
  * Returns a string the caller owns, or NULL. */
-static char *accepted_body(const cb_envelope_t *envs, size_t n)
+static char *accepted_body(const ingest_envelope_t *envs, size_t n)
 {
         size_t i, size = 64;
         char *body, *p;
@@ -232,7 +232,7 @@ static char *accepted_body(const cb_envelope_t *envs, size_t n)
 }
 
 rd_kafka_resp_err_t ingest_envelope_produce(rd_kafka_t *rk, const char *topic, const char *key,
-                                            const cb_envelope_t *env, void *opaque)
+                                            const ingest_envelope_t *env, void *opaque)
 {
         rd_kafka_headers_t *headers = rd_kafka_headers_new(env->nheaders);
         rd_kafka_resp_err_t err;
@@ -251,7 +251,7 @@ rd_kafka_resp_err_t ingest_envelope_produce(rd_kafka_t *rk, const char *topic, c
 }
 
 void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *topic,
-                          const char *key, const cb_envelope_t *envs, size_t n)
+                          const char *key, const ingest_envelope_t *envs, size_t n)
 {
         rd_kafka_resp_err_t err;
         batch_t *b;
@@ -259,7 +259,7 @@ void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *
         char msg[256];
 
         for (i = 0; i < n; i++) {
-                size = cb_envelope_record_size(&envs[i], strlen(key));
+                size = ingest_envelope_record_size(&envs[i], strlen(key));
                 if (size > p->record_max) {
                         snprintf(msg, sizeof(msg),
                                  "the event's envelope is %zu bytes; %s takes %zu at most "

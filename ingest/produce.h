@@ -11,8 +11,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include "cb_config.h"
-#include "cb_envelope.h"
 #include "cb_http.h"
+#include "envelope.h"
 
 typedef struct ingest_producer ingest_producer_t;
 
@@ -21,7 +21,7 @@ typedef struct ingest_producer ingest_producer_t;
 ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, int ack_timeout_ms,
                                        long retry_after_s, char *errstr, size_t errstr_size);
 
-/* Sets the largest record ingest_producer_send produces (cb_envelope_record_size); a request
+/* Sets the largest record ingest_producer_send produces (ingest_envelope_record_size); a request
  * with a larger envelope gets 413 and nothing of it is produced. Call before requests come. */
 void ingest_producer_set_record_max(ingest_producer_t *p, size_t record_max);
 
@@ -31,7 +31,7 @@ rd_kafka_t *ingest_producer_rk(ingest_producer_t *p);
 /* Produces envs[0..n) (borrowed for the call) to topic with key, and answers req when every
  * one is acknowledged or has failed. Takes its own reference on req. */
 void ingest_producer_send(ingest_producer_t *p, cb_http_req_t *req, const char *topic,
-                          const char *key, const cb_envelope_t *envs, size_t n);
+                          const char *key, const ingest_envelope_t *envs, size_t n);
 
 /* Produces one record (value NULL = tombstone) to partition (RD_KAFKA_PARTITION_UA: by key)
  * and waits for its acknowledgement, up to ack-timeout-ms. Blocks: never call it on an HTTP
@@ -45,7 +45,7 @@ int ingest_producer_send_sync(ingest_producer_t *p, const char *topic, int32_t p
  * with opaque for its delivery report. The one way both the HTTP path and the poller write an
  * envelope. Returns librdkafka's error of rd_kafka_producev (0: handed over). */
 rd_kafka_resp_err_t ingest_envelope_produce(rd_kafka_t *rk, const char *topic, const char *key,
-                                            const cb_envelope_t *env, void *opaque);
+                                            const ingest_envelope_t *env, void *opaque);
 
 /* 1 once librdkafka reported a fatal error (the producer cannot go on), else 0. */
 int ingest_producer_fatal(ingest_producer_t *p);

@@ -7,7 +7,6 @@
 
 #include "attempt_log.h"
 #include "body.h"
-#include "cb_envelope.h"
 #include "cb_json.h"
 #include "cb_kafka.h"
 #include "cb_log.h"

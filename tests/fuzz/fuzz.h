@@ -1,4 +1,5 @@
-/* Shared by the fuzz targets: the libFuzzer entry point and the invariant check. */
+/* Shared by the fuzz targets: the libFuzzer entry point, the invariant check and a reader of
+ * envelopes parsed back with json-c. */
 #ifndef CB_FUZZ_H
 #define CB_FUZZ_H
 
@@ -6,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <json-c/json.h>
 
 /* Runs one input through a parser. Borrows data. Always returns 0 (libFuzzer reserves other
  * values); a broken invariant aborts, which libFuzzer and replay_main report as a crash. */
@@ -21,5 +23,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
                         abort();                                                                   \
                 }                                                                                  \
         } while (0)
+
+/* The string attribute key of a parsed envelope env (e.g. "id"), or NULL. Borrowed from env. */
+static inline const char *fuzz_envelope_attr(json_object *env, const char *key)
+{
+        json_object *v;
+
+        if (!json_object_object_get_ex(env, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        return json_object_get_string(v);
+}
 
 #endif

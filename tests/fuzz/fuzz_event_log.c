@@ -1,8 +1,8 @@
 /* Fuzz target: a page of Close's Event Log, as the poller walks it (ingest/poll_walk.c), on the
  * answer's bytes as they arrive.
  *
- *   ingest_close_page_parse (yyjson) -> cb_close_parse_log_event per entry
- *     -> ingest_poll_state_is_new -> cb_envelope_build
+ *   ingest_close_page_parse (yyjson) -> ingest_close_parse_log_event per entry
+ *     -> ingest_poll_state_is_new -> ingest_envelope_build
  *   then ingest_poll_state_advance over the page -> _format -> _parse
  *
  * and what the walk depends on: a page taken has a "data" array and no empty cursor; a failed
@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cb_close.h"
-#include "cb_envelope.h"
 #include "cb_json.h"
 #include "close_api.h"
+#include "close_event.h"
+#include "envelope.h"
 #include "fuzz.h"
 #include "poll_state.h"
 
@@ -27,7 +27,7 @@
 #define START_US    (NOW_US - 86400 * 1000000LL)
 
 /* Checks that ev's raw, its own text, is {"event": entry} and nothing else. */
-static void check_raw(const cb_close_event_t *ev, yyjson_val *entry)
+static void check_raw(const ingest_close_event_t *ev, yyjson_val *entry)
 {
         char err[256];
         yyjson_doc *doc =
@@ -41,25 +41,25 @@ static void check_raw(const cb_close_event_t *ev, yyjson_val *entry)
 
 /* Builds ev's envelope and checks it as publish reads it. ev's id may be too long for an
  * envelope id (then the walk skips it); nothing else may fail. */
-static void check_envelope(const cb_close_event_t *ev)
+static void check_envelope(const ingest_close_event_t *ev)
 {
         char err[256], id[CB_ENVELOPE_ID_MAX];
-        cb_envelope_t built;
+        ingest_envelope_t built;
         json_object *env;
         const char *env_id;
 
-        if (cb_envelope_build(&built, INSTANCE_ID, ev, "polling", NOW_US)) {
-                FUZZ_CHECK(cb_envelope_id(INSTANCE_ID, ev, id, sizeof(id)) != 0);
+        if (ingest_envelope_build(&built, INSTANCE_ID, ev, "polling", NOW_US)) {
+                FUZZ_CHECK(ingest_envelope_id(INSTANCE_ID, ev, id, sizeof(id)) != 0);
                 return;
         }
         env = cb_json_parse(built.json, built.json_len, err, sizeof(err));
         FUZZ_CHECK(env != NULL);
-        env_id = cb_envelope_attr(env, "id");
+        env_id = fuzz_envelope_attr(env, "id");
         FUZZ_CHECK(env_id && !strchr(env_id, '.'));
-        FUZZ_CHECK(cb_envelope_id(INSTANCE_ID, ev, id, sizeof(id)) == 0 && !strcmp(id, env_id));
-        FUZZ_CHECK(!strcmp(cb_envelope_attr(env, "origin"), "polling"));
+        FUZZ_CHECK(ingest_envelope_id(INSTANCE_ID, ev, id, sizeof(id)) == 0 && !strcmp(id, env_id));
+        FUZZ_CHECK(!strcmp(fuzz_envelope_attr(env, "origin"), "polling"));
         json_object_put(env);
-        cb_envelope_fini(&built);
+        ingest_envelope_fini(&built);
 }
 
 /* Checks that st, written as JSON, reads back as st. */
@@ -83,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char err[256];
         ingest_close_page_t page;
         ingest_poll_state_t st, next;
-        cb_close_event_t *evs;
+        ingest_close_event_t *evs;
         const char **ids;
         int64_t *dates, bound;
         size_t i, n, nids = 0;
@@ -101,9 +101,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ingest_poll_state_init(&st, START_US);
         for (i = 0; i < n; i++) {
                 yyjson_val *entry = yyjson_arr_get(page.events, i);
-                cb_close_event_t *ev = &evs[i];
+                ingest_close_event_t *ev = &evs[i];
 
-                if (cb_close_parse_log_event(entry, ev, err, sizeof(err))) {
+                if (ingest_close_parse_log_event(entry, ev, err, sizeof(err))) {
                         FUZZ_CHECK(*err && !ev->buf && !ev->doc && !ev->raw_text);
                         continue;
                 }
@@ -131,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ingest_poll_state_fini(&next);
         ingest_poll_state_fini(&st);
         for (i = 0; i < n; i++)
-                cb_close_event_fini(&evs[i]);
+                ingest_close_event_fini(&evs[i]);
         free(evs);
         free(ids);
         free(dates);

@@ -1,15 +1,15 @@
 /* Fuzz target: the polling-results path of ingest, on the body bytes as they arrive.
  *
- *   cb_close_parse_polling (yyjson) -> cb_envelope_build per object
+ *   ingest_close_parse_polling (yyjson) -> ingest_envelope_build per object
  *
  * and what consumers depend on: every object becomes one envelope with a non-empty id free of
  * '.', origin "polling", CREATED or UPDATED, an envelope text that parses back as publish reads
  * it, and a raw that holds the object as it came. */
 #include <string.h>
 
-#include "cb_close.h"
-#include "cb_envelope.h"
 #include "cb_json.h"
+#include "close_event.h"
+#include "envelope.h"
 #include "fuzz.h"
 
 #define INSTANCE_ID "20931"
@@ -48,17 +48,17 @@ static int repeats_a_name(yyjson_val *obj)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char err[512], id[CB_ENVELOPE_ID_MAX];
-        cb_close_event_t *evs = NULL;
+        ingest_close_event_t *evs = NULL;
         json_object *env, *env_data, *raw;
         yyjson_doc *doc;
         yyjson_val *objects;
-        cb_envelope_t built;
+        ingest_envelope_t built;
         const char *env_id, *type;
         size_t n = 0, i;
         int same_lookups;
 
-        if (cb_close_parse_polling((const char *)data, size, INSTANCE_ID, &evs, &n, err,
-                                   sizeof(err))) {
+        if (ingest_close_parse_polling((const char *)data, size, INSTANCE_ID, &evs, &n, err,
+                                       sizeof(err))) {
                 FUZZ_CHECK(*err && !evs && n == 0);
                 return 0;
         }
@@ -76,22 +76,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (same_lookups)
                         check_raw(evs[i].raw_text, evs[i].raw_len, type,
                                   yyjson_arr_get(objects, i));
-                FUZZ_CHECK(cb_envelope_build(&built, INSTANCE_ID, &evs[i], "polling", NOW_US) == 0);
+                FUZZ_CHECK(ingest_envelope_build(&built, INSTANCE_ID, &evs[i], "polling", NOW_US) ==
+                           0);
                 /* what ingest writes to Kafka, publish reads back strictly */
                 env = cb_json_parse(built.json, built.json_len, err, sizeof(err));
                 FUZZ_CHECK(env != NULL);
-                env_id = cb_envelope_attr(env, "id");
+                env_id = fuzz_envelope_attr(env, "id");
                 FUZZ_CHECK(env_id && *env_id && !strchr(env_id, '.'));
-                FUZZ_CHECK(cb_envelope_id(INSTANCE_ID, &evs[i], id, sizeof(id)) == 0 &&
+                FUZZ_CHECK(ingest_envelope_id(INSTANCE_ID, &evs[i], id, sizeof(id)) == 0 &&
                            !strcmp(id, env_id));
-                FUZZ_CHECK(!strcmp(cb_envelope_attr(env, "origin"), "polling"));
+                FUZZ_CHECK(!strcmp(fuzz_envelope_attr(env, "origin"), "polling"));
                 FUZZ_CHECK(json_object_object_get_ex(env, "data", &env_data) &&
                            json_object_object_get_ex(env_data, "raw", &raw) &&
                            json_object_is_type(raw, json_type_object));
                 json_object_put(env);
-                cb_envelope_fini(&built);
+                ingest_envelope_fini(&built);
         }
         yyjson_doc_free(doc);
-        cb_close_events_free(evs, n);
+        ingest_close_events_free(evs, n);
         return 0;
 }

@@ -1,6 +1,6 @@
 /* Fuzz target: the webhook payload path of ingest, on the body bytes as they arrive.
  *
- *   cb_close_parse_webhook (yyjson) -> cb_envelope_build -> JSON text + Kafka headers
+ *   ingest_close_parse_webhook (yyjson) -> ingest_envelope_build -> JSON text + Kafka headers
  *
  * and the checks consumers depend on: a payload taken is RFC 8259 JSON in UTF-8, and json-c
  * reads it too (cb_json_parse_depth, as publish and most consumers read payloads); the envelope
@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cb_close.h"
-#include "cb_envelope.h"
 #include "cb_json.h"
 #include "cb_time.h"
+#include "close_event.h"
+#include "envelope.h"
 #include "fuzz.h"
 
 #define INSTANCE_ID "20931"
@@ -208,7 +208,7 @@ static int is_utf8(const char *str)
 
 static const char *attr(json_object *env, const char *key)
 {
-        const char *v = cb_envelope_attr(env, key);
+        const char *v = fuzz_envelope_attr(env, key);
 
         FUZZ_CHECK(v != NULL);
         return v;
@@ -236,7 +236,7 @@ static int starts_with(const char *s, const char *prefix)
         return !strncmp(s, prefix, strlen(prefix));
 }
 
-static void check_event(const cb_close_event_t *ev, const uint8_t *data, size_t size)
+static void check_event(const ingest_close_event_t *ev, const uint8_t *data, size_t size)
 {
         FUZZ_CHECK(ev->raw_text == (const char *)data && ev->raw_len == size);
         FUZZ_CHECK(ev->model && *ev->model && ev->action && *ev->action);
@@ -249,13 +249,13 @@ static void check_event(const cb_close_event_t *ev, const uint8_t *data, size_t 
 
 /* built's headers: content-type, then one ce_<attribute> per string attribute of env, the one
  * parsed from built's text. */
-static void check_headers(const cb_envelope_t *built, json_object *env)
+static void check_headers(const ingest_envelope_t *built, json_object *env)
 {
-        const cb_envelope_header_t *hdrs = built->headers;
+        const ingest_envelope_header_t *hdrs = built->headers;
         size_t n = built->nheaders, i, j;
         int seen_id = 0;
 
-        FUZZ_CHECK(n >= 1 && n <= CB_ENVELOPE_HEADERS_MAX);
+        FUZZ_CHECK(n >= 1 && n <= INGEST_ENVELOPE_HEADERS_MAX);
         FUZZ_CHECK(!strcmp(hdrs[0].name, "content-type"));
         FUZZ_CHECK(!strcmp(hdrs[0].value, CB_ENVELOPE_CONTENT_TYPE));
         for (i = 1; i < n; i++) {
@@ -275,16 +275,16 @@ static void check_headers(const cb_envelope_t *built, json_object *env)
 /* The envelope of ev, built as ingest builds it, its text checked and parsed back strictly as
  * publish reads it, then checked attribute by attribute and header by header. Caller owns the
  * parsed envelope. */
-static json_object *build_envelope(const cb_close_event_t *ev, json_object *body)
+static json_object *build_envelope(const ingest_close_event_t *ev, json_object *body)
 {
         char id[CB_ENVELOPE_ID_MAX], err[512];
-        cb_envelope_t built;
+        ingest_envelope_t built;
         json_object *env, *data, *raw;
         const char *env_id, *time_s;
         int64_t us;
 
         /* "-1 when out of memory or an id too long": nothing in a payload may make it fail. */
-        FUZZ_CHECK(cb_envelope_build(&built, INSTANCE_ID, ev, "webhook", NOW_US) == 0);
+        FUZZ_CHECK(ingest_envelope_build(&built, INSTANCE_ID, ev, "webhook", NOW_US) == 0);
         FUZZ_CHECK(strlen(built.json) == built.json_len);
         FUZZ_CHECK(is_json_text(built.json));
         FUZZ_CHECK(is_utf8(built.json));
@@ -294,7 +294,7 @@ static json_object *build_envelope(const cb_close_event_t *ev, json_object *body
         env_id = attr(env, "id");
         FUZZ_CHECK(!strcmp(env_id, built.id));
         FUZZ_CHECK(*env_id && !strchr(env_id, '.') && strlen(env_id) < CB_ENVELOPE_ID_MAX);
-        FUZZ_CHECK(cb_envelope_id(INSTANCE_ID, ev, id, sizeof(id)) == 0 && !strcmp(id, env_id));
+        FUZZ_CHECK(ingest_envelope_id(INSTANCE_ID, ev, id, sizeof(id)) == 0 && !strcmp(id, env_id));
         if (!ev->close_id)
                 FUZZ_CHECK(strlen(env_id) == 35 && starts_with(env_id, "cb_"));
         FUZZ_CHECK(!strcmp(attr(env, "specversion"), "1.0"));
@@ -306,7 +306,7 @@ static json_object *build_envelope(const cb_close_event_t *ev, json_object *body
         FUZZ_CHECK(starts_with(attr(env, "type"), "io.close."));
         FUZZ_CHECK(attr(env, "subject")[0] != '\0');
         check_headers(&built, env);
-        cb_envelope_fini(&built);
+        ingest_envelope_fini(&built);
 
         /* CloudEvents time is RFC 3339: it must read back, as the event date or now. */
         time_s = attr(env, "time");
@@ -343,13 +343,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char err[512], id[CB_ENVELOPE_ID_MAX], id2[CB_ENVELOPE_ID_MAX];
         json_object *body, *env = NULL;
-        cb_close_event_t ev, ev2;
+        ingest_close_event_t ev, ev2;
         char *text;
         size_t len;
         int parsed;
 
         /* as ingest reads a payload */
-        parsed = cb_close_parse_webhook((const char *)data, size, &ev, err, sizeof(err));
+        parsed = ingest_close_parse_webhook((const char *)data, size, &ev, err, sizeof(err));
         FUZZ_CHECK(parsed == 0 || (*err && !ev.doc));
         /* as json-c consumers read the same bytes: they take every payload ingest takes */
         body =
@@ -373,14 +373,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ev.doc, YYJSON_WRITE_PRETTY | YYJSON_WRITE_ESCAPE_UNICODE | YYJSON_WRITE_ESCAPE_SLASHES,
             &len);
         FUZZ_CHECK(text != NULL);
-        FUZZ_CHECK(cb_close_parse_webhook(text, len, &ev2, err, sizeof(err)) == 0);
-        FUZZ_CHECK(cb_envelope_id(INSTANCE_ID, &ev, id, sizeof(id)) == 0);
-        FUZZ_CHECK(cb_envelope_id(INSTANCE_ID, &ev2, id2, sizeof(id2)) == 0);
+        FUZZ_CHECK(ingest_close_parse_webhook(text, len, &ev2, err, sizeof(err)) == 0);
+        FUZZ_CHECK(ingest_envelope_id(INSTANCE_ID, &ev, id, sizeof(id)) == 0);
+        FUZZ_CHECK(ingest_envelope_id(INSTANCE_ID, &ev2, id2, sizeof(id2)) == 0);
         FUZZ_CHECK(!strcmp(id, id2));
-        cb_close_event_fini(&ev2);
+        ingest_close_event_fini(&ev2);
         free(text);
 done:
-        cb_close_event_fini(&ev);
+        ingest_close_event_fini(&ev);
         json_object_put(env);
         json_object_put(body);
         return 0;

@@ -1,4 +1,5 @@
-/* Test helper: reads a fixture from tests/data. */
+/* Test helper: reads a fixture from tests/data, and parses a webhook one as ingest does (a test
+ * that calls fixture_close_parse links ingestlib). */
 #ifndef TEST_FIXTURE_H
 #define TEST_FIXTURE_H
 
@@ -6,7 +7,7 @@
 #include <stdlib.h>
 #include <json-c/json.h>
 
-#include "cb_close.h"
+#include "close_event.h"
 
 /* The parsed fixture tests/data/name; fails the test when it cannot be read. Caller owns. */
 static inline json_object *fixture_json(const char *name)
@@ -23,15 +24,16 @@ static inline json_object *fixture_json(const char *name)
         return obj;
 }
 
-/* cb_close_parse_webhook of body's JSON text (json-c's, held by body, which must outlive ev). */
-static inline int fixture_close_parse(json_object *body, cb_close_event_t *ev, char *err,
+/* ingest_close_parse_webhook of body's JSON text (json-c's, held by body, which must outlive ev).
+ */
+static inline int fixture_close_parse(json_object *body, ingest_close_event_t *ev, char *err,
                                       size_t err_size)
 {
         size_t len;
         const char *text = json_object_to_json_string_length(
             body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 
-        return cb_close_parse_webhook(text, len, ev, err, err_size);
+        return ingest_close_parse_webhook(text, len, ev, err, err_size);
 }
 
 #endif

@@ -1,4 +1,5 @@
-/* Test helper: an envelope as a consumer reads it. */
+/* Test helper: an envelope as a consumer reads it, built by ingest's own code (a test that uses
+ * it links ingestlib). */
 #ifndef TEST_FIXTURE_ENVELOPE_H
 #define TEST_FIXTURE_ENVELOPE_H
 
@@ -6,31 +7,31 @@
 #include <stdlib.h>
 #include <json-c/json.h>
 
-#include "cb_envelope.h"
 #include "cb_json.h"
+#include "envelope.h"
 #include "fixture.h"
 
 /* The envelope ingest builds for the webhook payload (json-c's text of it; payload must be one
- * cb_close_parse_webhook takes) for instance, origin "webhook", parsed back strictly from its
- * text. When built is not NULL, the envelope is also left there (cb_envelope_fini it);
+ * ingest_close_parse_webhook takes) for instance, origin "webhook", parsed back strictly from its
+ * text. When built is not NULL, the envelope is also left there (ingest_envelope_fini it);
  * otherwise it is freed here. Aborts the test when any step fails. Caller owns the result. */
 static inline json_object *fixture_envelope(json_object *payload, const char *instance,
-                                            int64_t now_us, cb_envelope_t *built)
+                                            int64_t now_us, ingest_envelope_t *built)
 {
-        cb_close_event_t ev;
-        cb_envelope_t env;
+        ingest_close_event_t ev;
+        ingest_envelope_t env;
         json_object *obj;
         char err[256];
 
         if (fixture_close_parse(payload, &ev, err, sizeof(err))) {
-                fprintf(stderr, "cb_close_parse_webhook failed: %s\n", err);
+                fprintf(stderr, "ingest_close_parse_webhook failed: %s\n", err);
                 abort();
         }
-        if (cb_envelope_build(&env, instance, &ev, "webhook", now_us)) {
-                fprintf(stderr, "cb_envelope_build failed\n");
+        if (ingest_envelope_build(&env, instance, &ev, "webhook", now_us)) {
+                fprintf(stderr, "ingest_envelope_build failed\n");
                 abort();
         }
-        cb_close_event_fini(&ev);
+        ingest_close_event_fini(&ev);
         obj = cb_json_parse(env.json, env.json_len, err, sizeof(err));
         if (!obj) {
                 fprintf(stderr, "the envelope does not parse back: %s\n%s\n", err, env.json);
@@ -39,8 +40,18 @@ static inline json_object *fixture_envelope(json_object *payload, const char *in
         if (built)
                 *built = env;
         else
-                cb_envelope_fini(&env);
+                ingest_envelope_fini(&env);
         return obj;
+}
+
+/* The string attribute key of a parsed envelope env (e.g. "id"), or NULL. Borrowed from env. */
+static inline const char *fixture_envelope_attr(json_object *env, const char *key)
+{
+        json_object *v;
+
+        if (!json_object_object_get_ex(env, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        return json_object_get_string(v);
 }
 
 #endif

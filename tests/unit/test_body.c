@@ -80,7 +80,7 @@ static void test_body_elements_format_is_the_cloud_elements_message(void **state
         assert_true(json_object_object_get_ex(msg, "instanceTags", &tags));
         assert_int_equal(json_object_array_length(tags), 1);
         assert_string_equal(json_object_get_string(json_object_array_get_idx(tags, 0)), "acme");
-        assert_string_equal(str(msg, "eventId"), cb_envelope_attr(env, "id"));
+        assert_string_equal(str(msg, "eventId"), fixture_envelope_attr(env, "id"));
         assert_true(json_object_object_get_ex(msg, "events", &events));
         assert_int_equal(json_object_array_length(events), 1);
         ev = json_object_array_get_idx(events, 0);

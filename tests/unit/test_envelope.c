@@ -1,11 +1,11 @@
-/* Unit tests of cb_envelope: the CloudEvent built from a Close event. */
+/* Unit tests of ingest envelope: the CloudEvent built from a Close event. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
 
-#include "cb_envelope.h"
+#include "envelope.h"
 #include "fixture.h"
 #include "fixture_envelope.h"
 
@@ -19,7 +19,7 @@ static json_object *envelope_of(const char *fixture, const char *instance, json_
 
 static const char *attr(json_object *obj, const char *key)
 {
-        const char *v = cb_envelope_attr(obj, key);
+        const char *v = fixture_envelope_attr(obj, key);
 
         assert_non_null(v);
         return v;
@@ -128,7 +128,7 @@ static void test_envelope_of_a_legacy_delete_takes_now_as_time(void **state)
 static void test_envelope_headers_carry_ce_attributes(void **state)
 {
         json_object *body = fixture_json("legacy_update.json"), *env;
-        cb_envelope_t built;
+        ingest_envelope_t built;
         const char *name;
         size_t i;
         int seen_ct = 0;
@@ -150,7 +150,7 @@ static void test_envelope_headers_carry_ce_attributes(void **state)
                 assert_string_equal(built.headers[i].value, attr(env, name + 3));
         }
         assert_true(seen_ct);
-        cb_envelope_fini(&built);
+        ingest_envelope_fini(&built);
         json_object_put(env);
         json_object_put(body);
 }

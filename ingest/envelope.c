@@ -1,4 +1,4 @@
-#include "cb_envelope.h"
+#include "envelope.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -18,7 +18,8 @@ static void fetch_sha256(void)
         sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-int cb_envelope_id(const char *instance_id, const cb_close_event_t *ev, char *out, size_t out_size)
+int ingest_envelope_id(const char *instance_id, const ingest_close_event_t *ev, char *out,
+                       size_t out_size)
 {
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned int md_len = 0;
@@ -68,7 +69,7 @@ int cb_envelope_id(const char *instance_id, const cb_close_event_t *ev, char *ou
         return 0;
 }
 
-/* Where cb_envelope_build writes: p moves on, end bounds it. */
+/* Where ingest_envelope_build writes: p moves on, end bounds it. */
 typedef struct out {
         char *p, *end;
 } out_t;
@@ -106,7 +107,7 @@ static const char *put_joined(out_t *o, const char *const *parts)
 }
 
 /* ev->raw_text trimmed of white space, or null when there is none. */
-static const char *raw_text(const cb_close_event_t *ev, size_t *len)
+static const char *raw_text(const ingest_close_event_t *ev, size_t *len)
 {
         const char *text = ev->raw_text;
         size_t n = ev->raw_len;
@@ -125,8 +126,8 @@ static const char *raw_text(const cb_close_event_t *ev, size_t *len)
         return text;
 }
 
-int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_close_event_t *ev,
-                      const char *origin, int64_t now_us)
+int ingest_envelope_build(ingest_envelope_t *env, const char *instance_id,
+                          const ingest_close_event_t *ev, const char *origin, int64_t now_us)
 {
         const char *source[] = {"/closeio/instances/", instance_id, NULL};
         const char *type[] = {"io.close.", ev->model, ".", ev->action, NULL};
@@ -141,7 +142,7 @@ int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_clos
 
         memset(env, 0, sizeof(*env));
         raw = raw_text(ev, &raw_len);
-        if (cb_envelope_id(instance_id, ev, id, sizeof(id)) ||
+        if (ingest_envelope_id(instance_id, ev, id, sizeof(id)) ||
             cb_time_format_ms(ev->date_us ? ev->date_us : now_us, time_s, sizeof(time_s)))
                 return -1;
         for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
@@ -194,7 +195,7 @@ int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_clos
         *o.p = '\0';
 
         {
-                const cb_envelope_header_t hdrs[] = {
+                const ingest_envelope_header_t hdrs[] = {
                     {"content-type", CB_ENVELOPE_CONTENT_TYPE},
                     {"ce_specversion", "1.0"},
                     {"ce_id", env->id},
@@ -212,7 +213,7 @@ int cb_envelope_build(cb_envelope_t *env, const char *instance_id, const cb_clos
         return 0;
 }
 
-size_t cb_envelope_record_size(const cb_envelope_t *env, size_t key_len)
+size_t ingest_envelope_record_size(const ingest_envelope_t *env, size_t key_len)
 {
         /* a batch's header is 61 bytes, a record's own fields at most 5 varints of 5 bytes
            and an attributes byte, each header's two lengths at most 5 bytes each */
@@ -223,17 +224,8 @@ size_t cb_envelope_record_size(const cb_envelope_t *env, size_t key_len)
         return size;
 }
 
-void cb_envelope_fini(cb_envelope_t *env)
+void ingest_envelope_fini(ingest_envelope_t *env)
 {
         free(env->buf);
         memset(env, 0, sizeof(*env));
-}
-
-const char *cb_envelope_attr(json_object *env, const char *key)
-{
-        json_object *v;
-
-        if (!json_object_object_get_ex(env, key, &v) || !json_object_is_type(v, json_type_string))
-                return NULL;
-        return json_object_get_string(v);
 }

@@ -1,4 +1,5 @@
-/* Unit tests of cb_close: both Close webhook forms, normalised as Cloud Elements did. */
+/* Unit tests of ingest close event: both Close webhook forms, the Event Log and polling bodies,
+ * normalised as Cloud Elements did. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "cb_close.h"
+#include "close_event.h"
 #include "cb_json.h"
 #include "cb_time.h"
 #include "fixture.h"
@@ -15,7 +16,7 @@
 static void test_close_reads_a_legacy_update(void **state)
 {
         json_object *body = fixture_json("legacy_update.json");
-        cb_close_event_t ev;
+        ingest_close_event_t ev;
         char err[256], date[40];
 
         (void)state;
@@ -31,14 +32,14 @@ static void test_close_reads_a_legacy_update(void **state)
         assert_ptr_equal(ev.raw_text,
                          json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
                                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
-        cb_close_event_fini(&ev);
+        ingest_close_event_fini(&ev);
         json_object_put(body);
 }
 
 static void test_close_reads_a_legacy_delete_with_only_the_id(void **state)
 {
         json_object *body = fixture_json("legacy_delete.json");
-        cb_close_event_t ev;
+        ingest_close_event_t ev;
         char err[256];
 
         (void)state;
@@ -46,14 +47,14 @@ static void test_close_reads_a_legacy_delete_with_only_the_id(void **state)
         assert_string_equal(ev.event_type, "DELETED");
         assert_string_equal(ev.object_id, "lead_BW9v0Uf82ZZyJh2Jhi7YcDEYhGQw6naCg8KhYA7Ffus");
         assert_int_equal(ev.date_us, 0);
-        cb_close_event_fini(&ev);
+        ingest_close_event_fini(&ev);
         json_object_put(body);
 }
 
 static void test_close_maps_a_legacy_merge_like_cloud_elements(void **state)
 {
         json_object *body = fixture_json("legacy_merge.json");
-        cb_close_event_t ev;
+        ingest_close_event_t ev;
         char err[256];
 
         (void)state;
@@ -64,14 +65,14 @@ static void test_close_maps_a_legacy_merge_like_cloud_elements(void **state)
         assert_string_equal(ev.merge_source, "lead_I7l6JEuaA09U5YDAbatU8STdLrTgRZMt1DQ7YzU7oPs");
         assert_string_equal(ev.merge_destination,
                             "lead_BW9v0Uf82ZZyJh2Jhi7YcDEYhGQw6naCg8KhYA7Ffus");
-        cb_close_event_fini(&ev);
+        ingest_close_event_fini(&ev);
         json_object_put(body);
 }
 
 static void test_close_reads_the_docs_modern_example(void **state)
 {
         json_object *body = fixture_json("modern_opportunity_updated.json");
-        cb_close_event_t ev;
+        ingest_close_event_t ev;
         char err[256];
 
         (void)state;
@@ -82,14 +83,14 @@ static void test_close_reads_the_docs_modern_example(void **state)
         /* keyed on event.object_id, which differs from data.id in the docs' example */
         assert_string_equal(ev.object_id, "oppo_7H4sjNso7FyBFaeR3RXi5PMJbilfo0c6UPCxsJtEhCO");
         assert_string_equal(ev.event_type, "UPDATED");
-        cb_close_event_fini(&ev);
+        ingest_close_event_fini(&ev);
         json_object_put(body);
 }
 
 static void test_close_reads_a_modern_merge_from_meta(void **state)
 {
         json_object *body = fixture_json("modern_lead_merged.json");
-        cb_close_event_t ev;
+        ingest_close_event_t ev;
         char err[256];
 
         (void)state;
@@ -98,7 +99,7 @@ static void test_close_reads_a_modern_merge_from_meta(void **state)
         assert_string_equal(ev.merge_destination,
                             "lead_BW9v0Uf82ZZyJh2Jhi7YcDEYhGQw6naCg8KhYA7Ffus");
         assert_string_equal(ev.object_id, ev.merge_source);
-        cb_close_event_fini(&ev);
+        ingest_close_event_fini(&ev);
         json_object_put(body);
 }
 
@@ -116,7 +117,7 @@ static void test_close_rejects_unknown_shapes(void **state)
             "{\"event\":{\"id\":\"ev.1\",\"object_type\":\"lead\",\"action\":\"created\","
             "\"object_id\":\"x\"}}",
         };
-        cb_close_event_t ev;
+        ingest_close_event_t ev;
         char err[256];
         size_t i;
 
@@ -124,7 +125,7 @@ static void test_close_rejects_unknown_shapes(void **state)
         for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 err[0] = '\0';
                 assert_int_equal(
-                    cb_close_parse_webhook(bad[i], strlen(bad[i]), &ev, err, sizeof(err)), -1);
+                    ingest_close_parse_webhook(bad[i], strlen(bad[i]), &ev, err, sizeof(err)), -1);
                 assert_true(err[0] != '\0');
                 assert_null(ev.doc); /* nothing left to free */
         }
@@ -139,14 +140,14 @@ static void test_close_reads_the_payload_bytes_strictly(void **state)
                                           "{} {}",
                                           ""};
         char deep[2 * CB_JSON_PAYLOAD_DEPTH + 64], err[256];
-        cb_close_event_t ev;
+        ingest_close_event_t ev;
         size_t i;
         int n;
 
         (void)state;
         for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 assert_int_equal(
-                    cb_close_parse_webhook(bad[i], strlen(bad[i]), &ev, err, sizeof(err)), -1);
+                    ingest_close_parse_webhook(bad[i], strlen(bad[i]), &ev, err, sizeof(err)), -1);
                 assert_non_null(strstr(err, "malformed JSON"));
                 assert_null(ev.doc);
         }
@@ -157,9 +158,9 @@ static void test_close_reads_the_payload_bytes_strictly(void **state)
                     "{\"model\":\"lead\",\"event\":\"update\",\"data\":{\"id\":\"x\","
                     "\"d\":%.*s1%.*s}}",
                     n, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", n, "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
-                assert_int_equal(cb_close_parse_webhook(deep, i, &ev, err, sizeof(err)),
+                assert_int_equal(ingest_close_parse_webhook(deep, i, &ev, err, sizeof(err)),
                                  n == CB_JSON_PAYLOAD_DEPTH - 2 ? 0 : -1);
-                cb_close_event_fini(&ev);
+                ingest_close_event_fini(&ev);
         }
         assert_non_null(strstr(err, "nested more than"));
 }
@@ -168,16 +169,16 @@ static void test_close_takes_the_last_of_repeated_names_as_json_c_does(void **st
 {
         static const char body[] = "{\"model\":\"contact\",\"event\":\"update\",\"model\":\"lead\","
                                    "\"data\":{\"id\":\"a\",\"id\":\"b\"}}";
-        cb_close_event_t ev;
+        ingest_close_event_t ev;
         char err[256];
 
         (void)state;
-        assert_int_equal(cb_close_parse_webhook(body, strlen(body), &ev, err, sizeof(err)), 0);
+        assert_int_equal(ingest_close_parse_webhook(body, strlen(body), &ev, err, sizeof(err)), 0);
         assert_string_equal(ev.model, "lead");
         assert_string_equal(ev.object_id, "b");
         assert_ptr_equal(ev.raw_text, body);
         assert_int_equal(ev.raw_len, strlen(body));
-        cb_close_event_fini(&ev);
+        ingest_close_event_fini(&ev);
 }
 
 static void test_close_polling_results_become_one_event_each(void **state)
@@ -189,13 +190,13 @@ static void test_close_polling_results_become_one_event_each(void **state)
             "\"\\u00e9/\"]},"
             "{\"id\": \"lead_2\", \"date_created\": \"2017-05-18T21:54:27.795000+00:00\", "
             "\"date_updated\": \"2017-05-18T21:55:26.451000+00:00\"}]}";
-        cb_close_event_t *evs;
+        ingest_close_event_t *evs;
         char err[256], *copy = strdup(body);
         size_t n;
 
         (void)state;
         assert_int_equal(
-            cb_close_parse_polling(copy, strlen(copy), "20931", &evs, &n, err, sizeof(err)), 0);
+            ingest_close_parse_polling(copy, strlen(copy), "20931", &evs, &n, err, sizeof(err)), 0);
         memset(copy, 'x', strlen(copy)); /* the events hold their own strings */
         free(copy);
         assert_int_equal(n, 2);
@@ -209,7 +210,7 @@ static void test_close_polling_results_become_one_event_each(void **state)
                             "{\"objectType\":\"accounts\",\"accounts\":[{\"id\":\"lead_1\",", 42);
         assert_non_null(strstr(evs[0].raw_text, "\"n\":[1.5,10,\"\xc3\xa9/\"]}]}"));
         assert_int_equal(evs[0].raw_len, strlen(evs[0].raw_text));
-        cb_close_events_free(evs, n);
+        ingest_close_events_free(evs, n);
 }
 
 static void test_close_polling_results_name_the_urls_instance(void **state)
@@ -220,22 +221,22 @@ static void test_close_polling_results_name_the_urls_instance(void **state)
             "{\"instance_id\": [20931], \"objectType\": \"leads\", \"leads\": []}"};
         static const char same[] = "{\"instance_id\": \"20931\", \"objectType\": \"leads\", "
                                    "\"leads\": []}";
-        cb_close_event_t *evs;
+        ingest_close_event_t *evs;
         char err[256];
         size_t n, i;
 
         (void)state;
         for (i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
-                assert_int_equal(cb_close_parse_polling(other[i], strlen(other[i]), "20931", &evs,
-                                                        &n, err, sizeof(err)),
+                assert_int_equal(ingest_close_parse_polling(other[i], strlen(other[i]), "20931",
+                                                            &evs, &n, err, sizeof(err)),
                                  -1);
                 assert_non_null(strstr(err, "instance_id differs"));
                 assert_null(evs);
         }
         assert_int_equal(
-            cb_close_parse_polling(same, strlen(same), "20931", &evs, &n, err, sizeof(err)), 0);
+            ingest_close_parse_polling(same, strlen(same), "20931", &evs, &n, err, sizeof(err)), 0);
         assert_int_equal(n, 0);
-        cb_close_events_free(evs, n);
+        ingest_close_events_free(evs, n);
 }
 
 static void test_close_reads_an_event_log_entry_as_a_webhook_event(void **state)
@@ -247,14 +248,14 @@ static void test_close_reads_an_event_log_entry_as_a_webhook_event(void **state)
             "{\"x\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}]}";
         yyjson_doc *doc = yyjson_read(page, strlen(page), 0);
         yyjson_val *data = yyjson_obj_get(yyjson_doc_get_root(doc), "data");
-        cb_close_event_t ev;
+        ingest_close_event_t ev;
         char err[256];
         size_t i;
 
         (void)state;
         assert_non_null(data);
-        assert_int_equal(cb_close_parse_log_event(yyjson_arr_get(data, 0), &ev, err, sizeof(err)),
-                         0);
+        assert_int_equal(
+            ingest_close_parse_log_event(yyjson_arr_get(data, 0), &ev, err, sizeof(err)), 0);
         assert_string_equal(ev.close_id, "ev_1");
         assert_string_equal(ev.object_type, "leads");
         assert_string_equal(ev.event_type, "UPDATED");
@@ -264,12 +265,13 @@ static void test_close_reads_an_event_log_entry_as_a_webhook_event(void **state)
                                          "\"action\":\"updated\",\"object_id\":\"lead_1\","
                                          "\"date_updated\":\"2019-01-15T12:48:23.395000\"}}");
         assert_int_equal(ev.raw_len, strlen(ev.raw_text));
-        cb_close_event_fini(&ev);
+        ingest_close_event_fini(&ev);
         /* not an object, fields missing, nested deeper than a payload may be */
         for (i = 1; i < 4; i++) {
                 err[0] = '\0';
                 assert_int_equal(
-                    cb_close_parse_log_event(yyjson_arr_get(data, i), &ev, err, sizeof(err)), -1);
+                    ingest_close_parse_log_event(yyjson_arr_get(data, i), &ev, err, sizeof(err)),
+                    -1);
                 assert_true(err[0] != '\0');
                 assert_null(ev.buf);
         }

@@ -1,4 +1,4 @@
-#include "cb_close.h"
+#include "close_event.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +52,7 @@ static int64_t get_date(yyjson_val *obj, const char *key)
         return s && !cb_time_parse(s, &us) ? us : 0;
 }
 
-const char *cb_close_object_type(const char *model)
+const char *ingest_close_object_type(const char *model)
 {
         static const struct {
                 const char *prefix;
@@ -84,7 +84,8 @@ static const char *event_type_of(const char *action)
         return "UNKNOWN";
 }
 
-static int parse_legacy(yyjson_val *body, cb_close_event_t *ev, char *errstr, size_t errstr_size)
+static int parse_legacy(yyjson_val *body, ingest_close_event_t *ev, char *errstr,
+                        size_t errstr_size)
 {
         static const struct {
                 const char *verb, *action;
@@ -115,7 +116,7 @@ static int parse_legacy(yyjson_val *body, cb_close_event_t *ev, char *errstr, si
                 if (!strcmp(event, verbs[i].verb))
                         ev->action = verbs[i].action;
         ev->event_type = ev->action == event ? "UNKNOWN" : event_type_of(ev->action);
-        ev->object_type = cb_close_object_type(ev->model);
+        ev->object_type = ingest_close_object_type(ev->model);
 
         if (!strcmp(ev->action, "merged")) {
                 ev->merge_source = get_str(data, "source_id");
@@ -141,7 +142,8 @@ static int parse_legacy(yyjson_val *body, cb_close_event_t *ev, char *errstr, si
         return 0;
 }
 
-static int parse_modern(yyjson_val *event, cb_close_event_t *ev, char *errstr, size_t errstr_size)
+static int parse_modern(yyjson_val *event, ingest_close_event_t *ev, char *errstr,
+                        size_t errstr_size)
 {
         yyjson_val *meta = member(event, "meta");
 
@@ -163,7 +165,7 @@ static int parse_modern(yyjson_val *event, cb_close_event_t *ev, char *errstr, s
                 return -1;
         }
         ev->event_type = event_type_of(ev->action);
-        ev->object_type = cb_close_object_type(ev->model);
+        ev->object_type = ingest_close_object_type(ev->model);
         ev->date_us = get_date(event, "date_updated");
         if (!ev->date_us)
                 ev->date_us = get_date(event, "date_created");
@@ -183,7 +185,7 @@ static int parse_modern(yyjson_val *event, cb_close_event_t *ev, char *errstr, s
 }
 
 /* Reads the form of body (parsed, borrowed) into ev. Returns 0, or -1 with errstr. */
-static int parse_form(yyjson_val *body, cb_close_event_t *ev, char *errstr, size_t errstr_size)
+static int parse_form(yyjson_val *body, ingest_close_event_t *ev, char *errstr, size_t errstr_size)
 {
         yyjson_val *event;
 
@@ -202,8 +204,8 @@ static int parse_form(yyjson_val *body, cb_close_event_t *ev, char *errstr, size
         return -1;
 }
 
-int cb_close_parse_webhook(const char *buf, size_t len, cb_close_event_t *ev, char *errstr,
-                           size_t errstr_size)
+int ingest_close_parse_webhook(const char *buf, size_t len, ingest_close_event_t *ev, char *errstr,
+                               size_t errstr_size)
 {
         yyjson_doc *doc = cb_json_read(buf, len, CB_JSON_PAYLOAD_DEPTH, errstr, errstr_size);
 
@@ -221,14 +223,14 @@ int cb_close_parse_webhook(const char *buf, size_t len, cb_close_event_t *ev, ch
         return 0;
 }
 
-void cb_close_event_fini(cb_close_event_t *ev)
+void ingest_close_event_fini(ingest_close_event_t *ev)
 {
         yyjson_doc_free(ev->doc);
         free(ev->buf);
         memset(ev, 0, sizeof(*ev));
 }
 
-const char *cb_close_model_of(const char *resource)
+const char *ingest_close_model_of(const char *resource)
 {
         static const struct {
                 const char *resource, *model;
@@ -243,14 +245,14 @@ const char *cb_close_model_of(const char *resource)
         return resource;
 }
 
-void cb_close_events_free(cb_close_event_t *events, size_t n)
+void ingest_close_events_free(ingest_close_event_t *events, size_t n)
 {
         size_t i;
 
         if (!events)
                 return;
         for (i = 0; i < n; i++)
-                cb_close_event_fini(&events[i]);
+                ingest_close_event_fini(&events[i]);
         free(events);
 }
 
@@ -282,8 +284,8 @@ static char *polling_raw(const char *type, yyjson_val *obj, size_t *len)
         return write_root(doc, raw, len);
 }
 
-int cb_close_parse_log_event(yyjson_val *entry, cb_close_event_t *ev, char *errstr,
-                             size_t errstr_size)
+int ingest_close_parse_log_event(yyjson_val *entry, ingest_close_event_t *ev, char *errstr,
+                                 size_t errstr_size)
 {
         yyjson_mut_doc *doc;
         yyjson_mut_val *raw;
@@ -319,7 +321,7 @@ int cb_close_parse_log_event(yyjson_val *entry, cb_close_event_t *ev, char *errs
 
 /* Gives ev its own copies of what it borrowed from the polling doc: ev->buf holds the raw text
  * (see polling_raw), then the object's id, then type. Returns 0, or -1 when out of memory. */
-static int polling_own(cb_close_event_t *ev, const char *type, yyjson_val *obj)
+static int polling_own(ingest_close_event_t *ev, const char *type, yyjson_val *obj)
 {
         size_t raw_len, id_len = strlen(ev->object_id), type_len = strlen(type);
         char *text = polling_raw(type, obj, &raw_len), *buf;
@@ -335,7 +337,7 @@ static int polling_own(cb_close_event_t *ev, const char *type, yyjson_val *obj)
         ev->object_id = memcpy(buf + raw_len + 1, ev->object_id, id_len + 1);
         /* objectType is the resource as pushed ("accounts"), as Cloud Elements' poller gave it */
         ev->object_type = memcpy(buf + raw_len + 1 + id_len + 1, type, type_len + 1);
-        ev->model = cb_close_model_of(ev->object_type);
+        ev->model = ingest_close_model_of(ev->object_type);
         return 0;
 }
 
@@ -357,12 +359,13 @@ static int same_instance(yyjson_val *claimed, const char *instance_id)
         return !strcmp(num, instance_id);
 }
 
-int cb_close_parse_polling(const char *buf, size_t len, const char *instance_id,
-                           cb_close_event_t **events, size_t *n, char *errstr, size_t errstr_size)
+int ingest_close_parse_polling(const char *buf, size_t len, const char *instance_id,
+                               ingest_close_event_t **events, size_t *n, char *errstr,
+                               size_t errstr_size)
 {
         yyjson_doc *doc = cb_json_read(buf, len, CB_JSON_PAYLOAD_DEPTH, errstr, errstr_size);
         yyjson_val *body = yyjson_doc_get_root(doc), *objects, *obj;
-        cb_close_event_t *evs = NULL, *ev;
+        ingest_close_event_t *evs = NULL, *ev;
         const char *type;
         int64_t created;
         size_t i, count = 0;
@@ -415,7 +418,7 @@ int cb_close_parse_polling(const char *buf, size_t len, const char *instance_id,
         *n = count;
         return 0;
 fail:
-        cb_close_events_free(evs, count);
+        ingest_close_events_free(evs, count);
         yyjson_doc_free(doc);
         return -1;
 }
