@@ -133,6 +133,7 @@ static void dispatch(publish_t *pub, item_t *it)
                 job->headers = publish_request_headers(it->inst, it->env_id, it->body,
                                                        it->content_type, (long long)time(NULL));
                 job->opaque = it;
+                job->dest = it->dest; /* the item outlives the attempt */
         }
         if (!job || !job->url || !job->headers) {
                 if (job)

@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "cb_retry_after.h"
 #include "cb_time.h"
+#include "hosts.h"
 #include "retry.h"
 
 #define IDLE_HANDLES 512
@@ -25,8 +27,10 @@ struct publish_engine {
         size_t pending;
         int stop;
         /* engine thread only */
-        int wake_due;          /* a result went to an empty list since the last wake-up */
-        publish_job_t *active; /* in flight */
+        int wake_due;            /* a result went to an empty list since the last wake-up */
+        publish_hosts_t *hosts;  /* admission per destination */
+        publish_job_t *starting; /* admitted, to start on this round (linked by next) */
+        publish_job_t *active;   /* in flight */
         CURL *idle[IDLE_HANDLES];
         size_t nidle;
 };
@@ -61,8 +65,15 @@ static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct 
         return socket(addr->family, addr->socktype, addr->protocol);
 }
 
+/* Hands job back: its destination's next waiting job, if any, goes to starting. */
 static void push_done(publish_engine_t *e, publish_job_t *job)
 {
+        publish_job_t *next = publish_hosts_release(e->hosts, job);
+
+        if (next) {
+                next->next = e->starting;
+                e->starting = next;
+        }
         pthread_mutex_lock(&e->mtx);
         job->next = NULL;
         if (e->done_tail) {
@@ -174,6 +185,31 @@ static void start(publish_engine_t *e, publish_job_t *job)
         }
 }
 
+/* Starts what push_done admitted; a start that fails at once may admit another. */
+static void start_waiting(publish_engine_t *e)
+{
+        publish_job_t *job;
+
+        while ((job = e->starting)) {
+                e->starting = job->next;
+                job->next = NULL;
+                start(e, job);
+        }
+}
+
+/* Hands back a job that never started, at shutdown: counted (admitted, so its end may admit
+ * the next waiting one, which push_done puts on starting) or waiting. */
+static void abandon(publish_engine_t *e, publish_job_t *job, int counted)
+{
+        job->status = -1;
+        job->retry_after_s = -1;
+        job->refused = 0;
+        snprintf(job->error, sizeof(job->error), "abandoned at shutdown");
+        if (!counted)
+                job->host = NULL;
+        push_done(e, job);
+}
+
 static void *engine_main(void *arg)
 {
         publish_engine_t *e = arg;
@@ -190,8 +226,13 @@ static void *engine_main(void *arg)
                 for (job = jobs; job; job = next) {
                         next = job->next;
                         job->next = NULL;
-                        start(e, job);
+                        /* over TLS, HTTP/2 may carry many at once: libcurl decides */
+                        if (strncasecmp(job->url, "http:", 5))
+                                job->dest = NULL;
+                        if (publish_hosts_admit(e->hosts, job))
+                                start(e, job);
                 }
+                start_waiting(e);
                 if (stop)
                         break;
                 curl_multi_perform(e->multi, &running);
@@ -201,14 +242,23 @@ static void *engine_main(void *arg)
                         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job);
                         finish(e, job, msg->data.result);
                 }
+                start_waiting(e); /* the turns that ended transfers gave */
                 wake_collector(e);
                 curl_multi_poll(e->multi, NULL, 0, 1000, NULL);
         }
-        /* What is still in flight is abandoned: it comes back failed. */
+        /* What is still in flight or waiting is abandoned: it comes back failed. */
         while (e->active) {
                 job = e->active;
                 snprintf(job->error, sizeof(job->error), "abandoned at shutdown");
                 finish(e, job, CURLE_ABORTED_BY_CALLBACK);
+        }
+        while ((job = e->starting)) {
+                e->starting = job->next;
+                abandon(e, job, 1);
+        }
+        for (job = publish_hosts_take_all(e->hosts); job; job = next) {
+                next = job->next;
+                abandon(e, job, 0);
         }
         wake_collector(e);
         return NULL;
@@ -224,8 +274,9 @@ publish_engine_t *publish_engine_new(const publish_engine_conf_t *conf)
         e->user_agent = conf->user_agent ? strdup(conf->user_agent) : NULL;
         e->proxy = strdup(conf->proxy ? conf->proxy : "");
         e->multi = curl_multi_init();
+        e->hosts = publish_hosts_new((size_t)conf->max_host_connections);
         pthread_mutex_init(&e->mtx, NULL);
-        if (!e->proxy || !e->multi)
+        if (!e->proxy || !e->multi || !e->hosts)
                 goto fail;
         curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conf->max_host_connections);
         curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, conf->max_total_connections);
@@ -271,6 +322,7 @@ void publish_engine_destroy(publish_engine_t *e)
                 curl_easy_cleanup(e->idle[--e->nidle]);
         if (e->multi)
                 curl_multi_cleanup(e->multi);
+        publish_hosts_destroy(e->hosts);
         pthread_mutex_destroy(&e->mtx);
         free(e->user_agent);
         free(e->proxy);

@@ -27,6 +27,10 @@ typedef struct publish_job {
         size_t len;
         struct curl_slist *headers;
         void *opaque; /* the submitter's, untouched */
+        /* the destination's key ("scheme://host:port"), borrowed until the job comes back, or
+           NULL; plain http:// jobs with one wait their turn in the engine beyond
+           max_host_connections (hosts.h) */
+        const char *dest;
         /* out */
         long status;        /* HTTP status, or -1 for a transport error */
         int refused;        /* the SSRF policy refused the address */
@@ -37,6 +41,7 @@ typedef struct publish_job {
         CURL *easy;
         int64_t started_ms;
         const publish_ssrf_t *ssrf;
+        void *host; /* hosts.c's entry it is counted against */
         struct publish_job *active_prev, *active_next;
 } publish_job_t;
 
