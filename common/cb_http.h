@@ -5,7 +5,11 @@
  * and then calls the process's handler once, on one of libmicrohttpd's threads. The handler
  * either answers at once with cb_http_respond*(), or keeps a reference (cb_http_req_ref) and
  * returns; the connection is then suspended until some thread answers, and resumed at once.
- * A request is answered exactly once; later answers are ignored. */
+ * A request is answered exactly once; later answers are ignored.
+ *
+ * Made of the server (cb_http.c), the request object (cb_http_req.c), the operations endpoints
+ * (cb_http_ops.c) and the connections' time limits (cb_http_conns.c); cb_http_impl.h holds what
+ * the first three share. */
 #ifndef CB_HTTP_H
 #define CB_HTTP_H
 
@@ -32,6 +36,10 @@ typedef struct cb_http_conf {
 /* Starts listening. Borrows conf's strings for the server's life. Returns NULL with errstr set
  * when the address cannot be bound. */
 cb_http_t *cb_http_start(const cb_http_conf_t *conf, char *errstr, size_t errstr_size);
+
+/* The port http listens on: conf's, or the one the system chose when conf's was 0. Returns -1
+ * when libmicrohttpd cannot tell. */
+int cb_http_port(const cb_http_t *http);
 
 /* Stops accepting new connections; requests in progress go on. From now on a new request on a
  * connection kept open is answered 503 (Retry-After: 1) without reaching the handler, and every
@@ -76,7 +84,8 @@ void cb_http_req_set_route(cb_http_req_t *req, const char *route);
 
 /* Serves the operations endpoints: GET /healthz (200 while the process runs), GET /readyz
  * (200 when ready, else 503 with reason) and GET /metrics (Prometheus text of cb_metrics); HEAD
- * too, any other method 405. Returns 1 when req was one of them (and is answered), else 0. */
+ * too, any other method 405. reason (borrowed, NULL for none) goes into the JSON escaped, cut
+ * at 255 bytes once escaped. Returns 1 when req was one of them (and is answered), else 0. */
 int cb_http_serve_ops(cb_http_req_t *req, int ready, const char *reason);
 
 #endif

@@ -1,0 +1,224 @@
+/* Unit tests of cb_http, the server: starting on an address, the port the system chose,
+ * draining the requests in progress, and quiescing, against libcurl on 127.0.0.1. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "cb_http.h"
+#include "cb_time.h"
+#include "fixture_http.h"
+
+typedef struct {
+        pthread_mutex_t mtx;
+        pthread_cond_t cond;
+        cb_http_t *http;
+        int port;
+        int calls;
+        int defer;           /* keep the request for the test thread to answer */
+        cb_http_req_t *held; /* the kept request, a reference of ours */
+} world_t;
+
+static void handler(void *opaque, cb_http_req_t *req)
+{
+        world_t *w = opaque;
+
+        pthread_mutex_lock(&w->mtx);
+        w->calls++;
+        if (w->defer) {
+                w->held = cb_http_req_ref(req);
+                pthread_cond_broadcast(&w->cond);
+        } else {
+                cb_http_respond(req, 200, NULL, "{}", 2, NULL, NULL);
+        }
+        pthread_mutex_unlock(&w->mtx);
+}
+
+static int setup(void **state)
+{
+        world_t *w = calloc(1, sizeof(*w));
+
+        if (!w)
+                return -1;
+        pthread_mutex_init(&w->mtx, NULL);
+        pthread_cond_init(&w->cond, NULL);
+        w->http = fixture_http_start(handler, w, 1000);
+        w->port = cb_http_port(w->http);
+        *state = w;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        world_t *w = *state;
+
+        cb_http_quiesce(w->http);
+        cb_http_stop(w->http);
+        pthread_mutex_destroy(&w->mtx);
+        pthread_cond_destroy(&w->cond);
+        free(w);
+        return 0;
+}
+
+static void test_port_0_listens_on_a_port_the_system_chose(void **state)
+{
+        world_t *w = *state;
+        fixture_http_reply_t reply;
+
+        assert_true(w->port > 0 && w->port < 65536);
+        assert_int_equal(fixture_http_get(w->port, "/", &reply), 200);
+        assert_string_equal(reply.body, "{}");
+}
+
+static void test_start_refuses_a_bind_that_is_not_an_ip_address(void **state)
+{
+        cb_http_conf_t conf = {.bind = "localhost",
+                               .threads = 1,
+                               .max_body = 10,
+                               .idle_timeout_s = 1,
+                               .max_connections = 4,
+                               .handler = handler};
+        char errstr[256] = "";
+
+        (void)state;
+        assert_null(cb_http_start(&conf, errstr, sizeof(errstr)));
+        assert_string_equal(errstr, "\"localhost\" is not an IPv4 or IPv6 address");
+}
+
+static void test_start_reports_a_port_already_taken(void **state)
+{
+        world_t *w = *state;
+        cb_http_conf_t conf = {.bind = "127.0.0.1",
+                               .port = w->port,
+                               .threads = 1,
+                               .max_body = 10,
+                               .idle_timeout_s = 1,
+                               .max_connections = 4,
+                               .handler = handler};
+        char errstr[256] = "";
+
+        assert_null(cb_http_start(&conf, errstr, sizeof(errstr)));
+        assert_non_null(strstr(errstr, "cannot listen on 127.0.0.1 port"));
+}
+
+typedef struct {
+        int port;
+        fixture_http_reply_t reply;
+        CURLcode rc;
+} client_t;
+
+static void *client_main(void *arg)
+{
+        client_t *c = arg;
+
+        c->rc = fixture_http_call(c->port, "POST", "/later", "{}", 2, 0, NULL, &c->reply);
+        return NULL;
+}
+
+/* Waits up to 10 s for the handler to keep a request; returns it (a reference), or NULL. */
+static cb_http_req_t *wait_held(world_t *w)
+{
+        struct timespec deadline;
+        cb_http_req_t *req;
+        int rc = 0;
+
+        cb_time_deadline(&deadline, 10000);
+        pthread_mutex_lock(&w->mtx);
+        while (!w->held && !rc)
+                rc = pthread_cond_timedwait(&w->cond, &w->mtx, &deadline);
+        req = w->held;
+        w->held = NULL;
+        pthread_mutex_unlock(&w->mtx);
+        return req;
+}
+
+static void test_drain_waits_for_a_request_the_process_holds(void **state)
+{
+        world_t *w = *state;
+        client_t client = {.port = w->port};
+        cb_http_req_t *req;
+        pthread_t tid;
+
+        w->defer = 1;
+        assert_int_equal(pthread_create(&tid, NULL, client_main, &client), 0);
+        req = wait_held(w);
+        assert_non_null(req);
+        /* held, so in progress: the drain runs out */
+        assert_int_equal(cb_http_drain(w->http, 50), -1);
+        assert_int_equal(cb_http_respond(req, 202, NULL, "{}", 2, NULL, NULL), 0);
+        cb_http_req_unref(req);
+        pthread_join(tid, NULL);
+        assert_int_equal(client.rc, CURLE_OK);
+        assert_int_equal(client.reply.status, 202);
+        assert_int_equal(cb_http_drain(w->http, 10000), 0);
+}
+
+static void test_after_quiesce_a_kept_open_connection_gets_503_and_is_closed(void **state)
+{
+        world_t *w = *state;
+        fixture_http_reply_t reply;
+        char url[64];
+        long status = 0, connects = -1;
+        CURL *curl = curl_easy_init();
+
+        assert_non_null(curl);
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d/", w->port);
+        curl_easy_setopt(curl, CURLOPT_URL, url);
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, fixture_http_on_body);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
+        curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, fixture_http_on_header);
+        curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply);
+        memset(&reply, 0, sizeof(reply));
+        assert_int_equal(curl_easy_perform(curl), CURLE_OK);
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        assert_int_equal(status, 200);
+        assert_null(strstr(reply.headers, "Connection: close"));
+
+        cb_http_quiesce(w->http);
+        cb_http_quiesce(w->http); /* a second time does nothing more */
+        memset(&reply, 0, sizeof(reply));
+        assert_int_equal(curl_easy_perform(curl), CURLE_OK);
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+        assert_int_equal(connects, 0); /* the same connection */
+        assert_int_equal(status, 503);
+        assert_non_null(strstr(reply.headers, "Retry-After: 1\r\n"));
+        assert_non_null(strstr(reply.headers, "Connection: close\r\n"));
+        assert_non_null(strstr(reply.body, "shutting down"));
+        curl_easy_cleanup(curl);
+        pthread_mutex_lock(&w->mtx);
+        assert_int_equal(w->calls, 1); /* the 503 did not reach the handler */
+        pthread_mutex_unlock(&w->mtx);
+}
+
+static void test_stop_of_null_does_nothing(void **state)
+{
+        (void)state;
+        cb_http_stop(NULL);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_port_0_listens_on_a_port_the_system_chose, setup,
+                                            teardown),
+            cmocka_unit_test(test_start_refuses_a_bind_that_is_not_an_ip_address),
+            cmocka_unit_test_setup_teardown(test_start_reports_a_port_already_taken, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_drain_waits_for_a_request_the_process_holds, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(
+                test_after_quiesce_a_kept_open_connection_gets_503_and_is_closed, setup, teardown),
+            cmocka_unit_test(test_stop_of_null_does_nothing),
+        };
+        int failed;
+
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        failed = cmocka_run_group_tests(tests, NULL, NULL);
+        curl_global_cleanup();
+        return failed;
+}
