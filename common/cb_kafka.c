@@ -10,9 +10,21 @@
 #include "cb_metrics.h"
 #include "cb_time.h"
 
-const char *cb_kafka_topic(const cb_config_t *cfg, const char *name, char *out, size_t out_size)
+void cb_kafka_conf_read(cb_kafka_conf_t *kc, const cb_config_t *cfg)
 {
-        snprintf(out, out_size, "%s%s", cb_config_str(cfg, "topic-prefix"), name);
+        *kc = (cb_kafka_conf_t){
+            .topic_prefix = cb_config_str(cfg, "topic-prefix"),
+            .topic_partitions = (int)cb_config_int(cfg, "topic-partitions"),
+            .topic_replication = (int)cb_config_int(cfg, "topic-replication"),
+            .topic_max_message_bytes = cb_config_int(cfg, "topic-max-message-bytes"),
+            .timeout_ms = (int)cb_config_int(cfg, "kafka-timeout-ms"),
+        };
+        kc->props = cb_config_kafka_props(cfg, &kc->nprops);
+}
+
+const char *cb_kafka_topic(const cb_kafka_conf_t *kc, const char *name, char *out, size_t out_size)
+{
+        snprintf(out, out_size, "%s%s", kc->topic_prefix, name);
         return out;
 }
 
@@ -89,8 +101,8 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 }
 
 /* A new configuration: defaults, then the user's properties, then logs and statistics. */
-static rd_kafka_conf_t *conf_new(const cb_config_t *cfg, const char *const *defaults, char *errstr,
-                                 size_t errstr_size)
+static rd_kafka_conf_t *conf_new(const cb_kafka_conf_t *kc, const char *const *defaults,
+                                 char *errstr, size_t errstr_size)
 {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         const cb_kafka_prop_t *props;
@@ -105,7 +117,8 @@ static rd_kafka_conf_t *conf_new(const cb_config_t *cfg, const char *const *defa
                         goto fail;
                 }
         }
-        props = cb_config_kafka_props(cfg, &n);
+        props = kc->props;
+        n = kc->nprops;
         for (i = 0; i < n; i++) {
                 rd_kafka_conf_res_t res =
                     rd_kafka_conf_set(conf, props[i].key, props[i].value, err, sizeof(err));
@@ -127,10 +140,10 @@ fail:
         return NULL;
 }
 
-rd_kafka_t *cb_kafka_new(const cb_config_t *cfg, const cb_kafka_spec_t *spec, char *errstr,
+rd_kafka_t *cb_kafka_new(const cb_kafka_conf_t *kc, const cb_kafka_spec_t *spec, char *errstr,
                          size_t errstr_size)
 {
-        rd_kafka_conf_t *conf = conf_new(cfg, spec->defaults, errstr, errstr_size);
+        rd_kafka_conf_t *conf = conf_new(kc, spec->defaults, errstr, errstr_size);
         const char *const *f;
         char err[256];
         rd_kafka_t *rk;
@@ -213,8 +226,8 @@ int cb_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, 
         return count;
 }
 
-int cb_kafka_ensure_topics(rd_kafka_t *rk, const cb_config_t *cfg, cb_topic_spec_t *specs, size_t n,
-                           char *errstr, size_t errstr_size)
+int cb_kafka_ensure_topics(rd_kafka_t *rk, const cb_kafka_conf_t *kc, cb_topic_spec_t *specs,
+                           size_t n, char *errstr, size_t errstr_size)
 {
         rd_kafka_NewTopic_t *topics[CB_KAFKA_TOPICS_MAX];
         rd_kafka_AdminOptions_t *opts = NULL;
@@ -222,7 +235,7 @@ int cb_kafka_ensure_topics(rd_kafka_t *rk, const cb_config_t *cfg, cb_topic_spec
         rd_kafka_event_t *ev = NULL;
         const rd_kafka_CreateTopics_result_t *res;
         const rd_kafka_topic_result_t **results;
-        int timeout = (int)cb_config_int(cfg, "kafka-timeout-ms"), ret = -1;
+        int timeout = kc->timeout_ms, ret = -1;
         char err[256];
         size_t i, cnt = 0;
 
@@ -232,18 +245,16 @@ int cb_kafka_ensure_topics(rd_kafka_t *rk, const cb_config_t *cfg, cb_topic_spec
         }
         for (i = 0; i < n; i++) {
                 specs[i].created = 0;
-                topics[i] = rd_kafka_NewTopic_new(
-                    specs[i].name, (int)cb_config_int(cfg, "topic-partitions"),
-                    (int)cb_config_int(cfg, "topic-replication"), err, sizeof(err));
+                topics[i] = rd_kafka_NewTopic_new(specs[i].name, kc->topic_partitions,
+                                                  kc->topic_replication, err, sizeof(err));
                 if (!topics[i]) {
                         snprintf(errstr, errstr_size, "topic %s: %s", specs[i].name, err);
                         goto done;
                 }
                 cnt++;
                 snprintf(err, sizeof(err), "%ld",
-                         specs[i].max_message_bytes
-                             ? specs[i].max_message_bytes
-                             : cb_config_int(cfg, "topic-max-message-bytes"));
+                         specs[i].max_message_bytes ? specs[i].max_message_bytes
+                                                    : kc->topic_max_message_bytes);
                 if (rd_kafka_NewTopic_set_config(topics[i], "max.message.bytes", err)) {
                         snprintf(errstr, errstr_size, "topic %s: cannot set max.message.bytes",
                                  specs[i].name);

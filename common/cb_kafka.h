@@ -51,8 +51,25 @@
                     "how long start-up waits for Kafka (topics, instances table)"                  \
         }
 
+/* The Kafka settings every process has: CB_KAFKA_OPTIONS and the user's librdkafka properties
+ * (KAFKA_* and --kafka), read once in each main.c (cb_kafka_conf_read) and handed to what makes
+ * clients and topics, which never look a setting up by name. */
+typedef struct cb_kafka_conf {
+        const char *topic_prefix;     /* topic-prefix */
+        int topic_partitions;         /* topic-partitions */
+        int topic_replication;        /* topic-replication (-1: the broker's default) */
+        long topic_max_message_bytes; /* topic-max-message-bytes */
+        int timeout_ms;               /* kafka-timeout-ms */
+        const cb_kafka_prop_t *props; /* the user's librdkafka properties, in order */
+        size_t nprops;
+} cb_kafka_conf_t;
+
+/* Fills kc from cfg's CB_KAFKA_OPTIONS and properties. Borrows cfg's strings: kc lives no
+ * longer than cfg. */
+void cb_kafka_conf_read(cb_kafka_conf_t *kc, const cb_config_t *cfg);
+
 /* Writes prefix + name into out. Returns out. */
-const char *cb_kafka_topic(const cb_config_t *cfg, const char *name, char *out, size_t out_size);
+const char *cb_kafka_topic(const cb_kafka_conf_t *kc, const char *name, char *out, size_t out_size);
 
 /* What a closebridge Kafka client is made of besides the user's settings (cb_kafka_new). */
 typedef struct cb_kafka_spec {
@@ -69,13 +86,13 @@ typedef struct cb_kafka_spec {
         int consumer_poll; /* a consumer whose main queue rd_kafka_consumer_poll serves */
 } cb_kafka_spec_t;
 
-/* Every Kafka client of closebridge, made from spec and every property the user gave
- * (KAFKA_*, --kafka), with logs routed through cb_log and statistics each second feeding
+/* Every Kafka client of closebridge, made from spec and every property the user gave (kc,
+ * from KAFKA_* and --kafka), with logs routed through cb_log and statistics each second feeding
  * cb_kafka_reachable and, for consumers, the closebridge_consumer_lag gauge (label client =
  * client.id). The client must be polled (as every client must anyway), or its statistics pile
  * up. Returns the client (the caller destroys it), or NULL with errstr naming the property that
  * was refused or what librdkafka said. */
-rd_kafka_t *cb_kafka_new(const cb_config_t *cfg, const cb_kafka_spec_t *spec, char *errstr,
+rd_kafka_t *cb_kafka_new(const cb_kafka_conf_t *kc, const cb_kafka_spec_t *spec, char *errstr,
                          size_t errstr_size);
 
 /* 1 when some client of this process saw a broker up within the last 5 s (from librdkafka's
@@ -107,11 +124,11 @@ typedef struct cb_topic_spec {
 } cb_topic_spec_t;
 
 /* Creates the topics of specs[0..n) that do not exist yet, with partitions and replication
- * from cfg and max.message.bytes from the spec, through rk's Admin API. An existing topic is
- * success (and is left as it is). Sets each spec's created. Returns 0, or -1 with errstr set.
- * Blocks up to kafka-timeout-ms. Borrows everything. */
-int cb_kafka_ensure_topics(rd_kafka_t *rk, const cb_config_t *cfg, cb_topic_spec_t *specs, size_t n,
-                           char *errstr, size_t errstr_size);
+ * from kc and max.message.bytes from the spec (kc's when the spec has none), through rk's
+ * Admin API. An existing topic is success (and is left as it is). Sets each spec's created.
+ * Returns 0, or -1 with errstr set. Blocks up to kc->timeout_ms. Borrows everything. */
+int cb_kafka_ensure_topics(rd_kafka_t *rk, const cb_kafka_conf_t *kc, cb_topic_spec_t *specs,
+                           size_t n, char *errstr, size_t errstr_size);
 
 /* Reads the max.message.bytes each of topics[0..n) has (its own or the broker's default) into
  * out[i]; 0 for a topic that does not exist. The first `existing` topics must exist (they were

@@ -143,7 +143,7 @@ static void *table_main(void *arg)
         return NULL;
 }
 
-cb_table_t *cb_table_new(const cb_config_t *cfg, const char *topic, char *errstr,
+cb_table_t *cb_table_new(const cb_kafka_conf_t *kc, const char *topic, char *errstr,
                          size_t errstr_size)
 {
         /* group.id is required by assign() in librdkafka 2.0.2; the table never commits. */
@@ -168,7 +168,7 @@ cb_table_t *cb_table_new(const cb_config_t *cfg, const char *topic, char *errstr
         pthread_rwlock_init(&t->lock, NULL);
         pthread_mutex_init(&t->mtx, NULL);
         pthread_cond_init(&t->cond, NULL);
-        t->rk = cb_kafka_new(cfg,
+        t->rk = cb_kafka_new(kc,
                              &(cb_kafka_spec_t){.type = RD_KAFKA_CONSUMER,
                                                 .defaults = defaults,
                                                 /* the table's own: it must read from the start */
@@ -176,8 +176,7 @@ cb_table_t *cb_table_new(const cb_config_t *cfg, const char *topic, char *errstr
                              errstr, errstr_size);
         if (!t->rk)
                 goto fail;
-        t->partitions = cb_kafka_partition_count(
-            t->rk, topic, (int)cb_config_int(cfg, "kafka-timeout-ms"), errstr, errstr_size);
+        t->partitions = cb_kafka_partition_count(t->rk, topic, kc->timeout_ms, errstr, errstr_size);
         if (t->partitions <= 0)
                 goto fail;
         t->position = calloc((size_t)t->partitions, sizeof(*t->position));

@@ -6,15 +6,15 @@
 #ifndef CB_TABLE_H
 #define CB_TABLE_H
 
-#include "cb_config.h"
+#include "cb_kafka.h"
 #include "cb_instance.h"
 
 typedef struct cb_table cb_table_t;
 
-/* Creates the table for topic (full name) with a consumer configured from cfg and starts its
- * thread. Borrows cfg and topic for the table's life. Returns NULL with errstr set when the
+/* Creates the table for topic (full name) with a consumer configured from kc and starts its
+ * thread. Borrows kc and topic for the table's life. Returns NULL with errstr set when the
  * consumer cannot be created or the topic's partitions cannot be read. */
-cb_table_t *cb_table_new(const cb_config_t *cfg, const char *topic, char *errstr,
+cb_table_t *cb_table_new(const cb_kafka_conf_t *kc, const char *topic, char *errstr,
                          size_t errstr_size);
 
 /* Stops the thread and frees the table. NULL is a no-op. */

@@ -4,7 +4,7 @@
 #define INGEST_H
 
 #include "auth.h"
-#include "cb_config.h"
+#include "cb_kafka.h"
 #include "cb_table.h"
 #include "instances_api.h"
 #include "produce.h"
@@ -32,7 +32,7 @@ typedef struct ingest_conf {
 } ingest_conf_t;
 
 typedef struct ingest {
-        const cb_config_t *cfg; /* for the librdkafka properties and topic names (cb_kafka.h) */
+        cb_kafka_conf_t kafka; /* the Kafka settings (cb_kafka.h), read in main.c */
         ingest_conf_t conf;
         cb_table_t *table;
         ingest_producer_t *producer;

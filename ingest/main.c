@@ -116,13 +116,13 @@ int main(int argc, char **argv)
                 cb_config_destroy(cfg);
                 return rc;
         }
-        ing.cfg = cfg;
+        cb_kafka_conf_read(&ing.kafka, cfg);
         ing.conf = (ingest_conf_t){
-            .kafka_timeout_ms = (int)cb_config_int(cfg, "kafka-timeout-ms"),
+            .kafka_timeout_ms = ing.kafka.timeout_ms,
             .ack_timeout_ms = (int)cb_config_int(cfg, "ack-timeout-ms"),
             .retry_after_s = (long)cb_config_int(cfg, "retry-after-s"),
             .max_body_bytes = (long)cb_config_int(cfg, "max-body-bytes"),
-            .topic_max_message_bytes = (long)cb_config_int(cfg, "topic-max-message-bytes"),
+            .topic_max_message_bytes = ing.kafka.topic_max_message_bytes,
             .signature_tolerance_s = (long)cb_config_int(cfg, "signature-tolerance-s"),
             .admin_user_secret = cb_config_str(cfg, "admin-user-secret"),
             .admin_org_secret = cb_config_str(cfg, "admin-org-secret"),
@@ -136,8 +136,9 @@ int main(int argc, char **argv)
             .poll_overlap_s = (long)cb_config_int(cfg, "poll-overlap-s"),
             .close_api_base = cb_config_str(cfg, "close-api-base"),
         };
-        cb_kafka_topic(cfg, CB_TOPIC_EVENTS, ing.topic_events, sizeof(ing.topic_events));
-        cb_kafka_topic(cfg, CB_TOPIC_INSTANCES, ing.topic_instances, sizeof(ing.topic_instances));
+        cb_kafka_topic(&ing.kafka, CB_TOPIC_EVENTS, ing.topic_events, sizeof(ing.topic_events));
+        cb_kafka_topic(&ing.kafka, CB_TOPIC_INSTANCES, ing.topic_instances,
+                       sizeof(ing.topic_instances));
 
         /* Signals are taken by main alone; every thread started later inherits the mask. */
         sigemptyset(&sigs);
@@ -147,17 +148,17 @@ int main(int argc, char **argv)
         signal(SIGPIPE, SIG_IGN);
         curl_global_init(CURL_GLOBAL_DEFAULT);
 
-        ing.producer = ingest_producer_new(cfg, ing.conf.ack_timeout_ms, ing.conf.retry_after_s,
-                                           errstr, sizeof(errstr));
+        ing.producer = ingest_producer_new(&ing.kafka, ing.conf.ack_timeout_ms,
+                                           ing.conf.retry_after_s, errstr, sizeof(errstr));
         if (!ing.producer)
                 goto fail;
         if (ingest_topics_setup(&ing, errstr, sizeof(errstr)))
                 goto fail;
         ingest_producer_set_record_max(ing.producer, ing.record_max);
-        ing.table = cb_table_new(cfg, ing.topic_instances, errstr, sizeof(errstr));
+        ing.table = cb_table_new(&ing.kafka, ing.topic_instances, errstr, sizeof(errstr));
         if (!ing.table)
                 goto fail;
-        if (cb_table_sync(ing.table, (int)cb_config_int(cfg, "kafka-timeout-ms"))) {
+        if (cb_table_sync(ing.table, ing.kafka.timeout_ms)) {
                 snprintf(errstr, sizeof(errstr), "the instances table did not load in time");
                 goto fail;
         }

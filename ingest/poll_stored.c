@@ -65,7 +65,7 @@ ingest_stored_t *ingest_poll_stored_load(ingest_poller_t *p)
         int64_t deadline = cb_time_now_ms() + p->ing->conf.kafka_timeout_ms;
         ingest_stored_t *stored = NULL;
 
-        rk = cb_kafka_new(p->ing->cfg,
+        rk = cb_kafka_new(&p->ing->kafka,
                           &(cb_kafka_spec_t){.type = RD_KAFKA_CONSUMER, .defaults = defaults},
                           errstr, sizeof(errstr));
         n = rk ? cb_kafka_partition_count(rk, p->topic_state, 10000, errstr, sizeof(errstr)) : -1;

@@ -290,7 +290,7 @@ ingest_poller_t *ingest_poller_new(ingest_t *ing, char *errstr, size_t errstr_si
         pthread_cond_init(&p->idle, NULL);
         p->ing = ing;
         p->per_key = ing->conf.poll_per_key;
-        cb_kafka_topic(ing->cfg, CB_TOPIC_POLLER_STATE, p->topic_state, sizeof(p->topic_state));
+        cb_kafka_topic(&ing->kafka, CB_TOPIC_POLLER_STATE, p->topic_state, sizeof(p->topic_state));
         p->nworkers = ing->conf.poll_workers;
         p->workers = calloc(p->nworkers, sizeof(*p->workers));
         for (i = 0; p->workers && i < p->nworkers; i++) {
@@ -317,7 +317,7 @@ ingest_poller_t *ingest_poller_new(ingest_t *ing, char *errstr, size_t errstr_si
                 snprintf(txid, sizeof(txid), "closebridge-poller-%s-%ld", host,
                          (long)ing->conf.http_port);
         snprintf(group, sizeof(group), "%s", ing->conf.poller_group_id);
-        p->txp = cb_kafka_new(ing->cfg,
+        p->txp = cb_kafka_new(&ing->kafka,
                               &(cb_kafka_spec_t){.type = RD_KAFKA_PRODUCER, .defaults = txdefaults},
                               errstr, errstr_size);
         if (!p->txp)
@@ -329,7 +329,7 @@ ingest_poller_t *ingest_poller_new(ingest_t *ing, char *errstr, size_t errstr_si
                 rd_kafka_error_destroy(error);
                 goto fail;
         }
-        p->assign = cb_kafka_new(ing->cfg,
+        p->assign = cb_kafka_new(&ing->kafka,
                                  &(cb_kafka_spec_t){.type = RD_KAFKA_CONSUMER,
                                                     .defaults = cdefaults,
                                                     .forced = no_auto_commit,

@@ -13,7 +13,6 @@
 #include "cb_time.h"
 
 struct ingest_producer {
-        const cb_config_t *cfg;
         long retry_after_s;           /* what a 503 asks for */
         cb_metric_family_t *produced; /* envelopes by result */
         cb_metric_family_t *ack_time; /* from produce to the last acknowledgement of a request */
@@ -131,7 +130,7 @@ static void *poll_main(void *arg)
         return NULL;
 }
 
-ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, int ack_timeout_ms,
+ingest_producer_t *ingest_producer_new(const cb_kafka_conf_t *kc, int ack_timeout_ms,
                                        long retry_after_s, char *errstr, size_t errstr_size)
 {
         char timeout[24];
@@ -162,7 +161,6 @@ ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, int ack_timeout_m
                 snprintf(errstr, errstr_size, "out of memory");
                 return NULL;
         }
-        p->cfg = cfg;
         p->retry_after_s = retry_after_s;
         p->record_max = (size_t)strtoul(CB_PRODUCER_MESSAGE_MAX, NULL, 10);
         p->produced =
@@ -173,7 +171,7 @@ ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, int ack_timeout_m
                                         "acknowledging (or failing) the last of them",
                                         CB_METRIC_HISTOGRAM);
         snprintf(timeout, sizeof(timeout), "%d", ack_timeout_ms);
-        p->rk = cb_kafka_new(cfg,
+        p->rk = cb_kafka_new(kc,
                              &(cb_kafka_spec_t){.type = RD_KAFKA_PRODUCER,
                                                 .defaults = defaults,
                                                 .opaque = p,

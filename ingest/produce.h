@@ -10,15 +10,15 @@
 #include <stddef.h>
 #include <librdkafka/rdkafka.h>
 
-#include "cb_config.h"
+#include "cb_kafka.h"
 #include "cb_http.h"
 #include "envelope.h"
 
 typedef struct ingest_producer ingest_producer_t;
 
-/* Creates the producer from cfg (borrowed for its life) and starts its poll thread.
+/* Creates the producer from kc (borrowed for its life) and starts its poll thread.
  * Returns NULL with errstr set. */
-ingest_producer_t *ingest_producer_new(const cb_config_t *cfg, int ack_timeout_ms,
+ingest_producer_t *ingest_producer_new(const cb_kafka_conf_t *kc, int ack_timeout_ms,
                                        long retry_after_s, char *errstr, size_t errstr_size);
 
 /* Sets the largest record ingest_producer_send produces (ingest_envelope_record_size); a request

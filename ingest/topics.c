@@ -7,7 +7,7 @@
 
 int ingest_topics_setup(ingest_t *ing, char *errstr, size_t errstr_size)
 {
-        const cb_config_t *cfg = ing->cfg;
+        const cb_kafka_conf_t *kc = &ing->kafka;
         rd_kafka_t *rk = ingest_producer_rk(ing->producer);
         int timeout = ing->conf.kafka_timeout_ms;
         long body = ing->conf.max_body_bytes;
@@ -22,9 +22,9 @@ int ingest_topics_setup(ingest_t *ing, char *errstr, size_t errstr_size)
                 want = ing->conf.topic_max_message_bytes;
         /* an instance record holds a body of the instances API, as large as a webhook's */
         topics[0].max_message_bytes = topics[1].max_message_bytes = want;
-        cb_kafka_topic(cfg, CB_TOPIC_POLLER_STATE, state, sizeof(state));
-        cb_kafka_topic(cfg, CB_TOPIC_DLQ, dlq, sizeof(dlq));
-        if (cb_kafka_ensure_topics(rk, cfg, topics, 3, errstr, errstr_size))
+        cb_kafka_topic(kc, CB_TOPIC_POLLER_STATE, state, sizeof(state));
+        cb_kafka_topic(kc, CB_TOPIC_DLQ, dlq, sizeof(dlq));
+        if (cb_kafka_ensure_topics(rk, kc, topics, 3, errstr, errstr_size))
                 return -1;
         /* a topic just made has what it was made with; the broker may not tell it at once */
         if (cb_kafka_max_message_bytes(rk, names, 2, topics[0].created ? 0 : 1, limits, timeout,

@@ -13,7 +13,7 @@
  * closeio.events and the DLQ (when it exists) really take and sets ing->record_max: the
  * largest envelope record ingest produces, CB_RECORD_HEADROOM below the smallest of them. When
  * existing topics take less than max-body-bytes needs, it warns once, naming the topic, the
- * body size that still fits, and the fix. Needs ing->cfg and ing->producer. Returns 0, or -1
+ * body size that still fits, and the fix. Needs ing->kafka and ing->producer. Returns 0, or -1
  * with errstr set. Blocks up to kafka-timeout-ms (twice). */
 int ingest_topics_setup(ingest_t *ing, char *errstr, size_t errstr_size);
 

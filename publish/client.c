@@ -108,7 +108,7 @@ int publish_client_consumer(publish_t *pub, char *errstr, size_t errstr_size)
         group_instance_id(pub, instance_id, sizeof(instance_id));
         if (!*instance_id)
                 defaults[sizeof(defaults) / sizeof(defaults[0]) - 3] = NULL;
-        pub->rk = cb_kafka_new(pub->cfg, &spec, errstr, errstr_size);
+        pub->rk = cb_kafka_new(&pub->kafka, &spec, errstr, errstr_size);
         if (!pub->rk)
                 return -1;
         watch(pub, rd_kafka_queue_get_consumer(pub->rk)); /* the main queue forwards to it */
@@ -130,7 +130,7 @@ int publish_client_producer(publish_t *pub, char *errstr, size_t errstr_size)
             .dr_msg_cb = publish_move_report,
         };
 
-        pub->prk = cb_kafka_new(pub->cfg, &spec, errstr, errstr_size);
+        pub->prk = cb_kafka_new(&pub->kafka, &spec, errstr, errstr_size);
         if (!pub->prk)
                 return -1;
         watch(pub, rd_kafka_queue_get_main(pub->prk));

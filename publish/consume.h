@@ -26,7 +26,7 @@
 #include "publish.h"
 
 /* Creates the consumer (pub->rk), the producer (pub->prk), the offsets (pub->offsets) and the
- * loop's state (pub->state), from pub->conf and the librdkafka properties of pub->cfg
+ * loop's state (pub->state), from pub->conf and the Kafka settings of pub->kafka
  * (client.c). Returns 0, or -1 with errstr set. */
 int publish_consumer_new(publish_t *pub, char *errstr, size_t errstr_size);
 

@@ -90,9 +90,8 @@ static void route(void *opaque, cb_http_req_t *req)
 }
 
 /* Builds what the consumer loop needs besides Kafka. Returns 0 or -1 with errstr set. */
-static int setup(publish_t *pub, char *errstr, size_t errstr_size)
+static int setup(publish_t *pub, const cb_config_t *cfg, char *errstr, size_t errstr_size)
 {
-        const cb_config_t *cfg = pub->cfg;
         char ua[64];
         publish_engine_conf_t econf;
 
@@ -163,7 +162,7 @@ int main(int argc, char **argv)
                 cb_config_destroy(cfg);
                 return rc;
         }
-        pub.cfg = cfg;
+        cb_kafka_conf_read(&pub.kafka, cfg);
         pub.conf = (publish_conf_t){
             .group_id = cb_config_str(cfg, "group-id"),
             .group_instance_id = cb_config_str(cfg, "group-instance-id"),
@@ -172,8 +171,8 @@ int main(int argc, char **argv)
             .max_in_flight = (size_t)cb_config_int(cfg, "max-in-flight"),
             .commit_interval_ms = cb_config_int(cfg, "commit-interval-ms"),
             .retry_after_max_s = (long)cb_config_int(cfg, "retry-after-max-s"),
-            .kafka_timeout_ms = (int)cb_config_int(cfg, "kafka-timeout-ms"),
-            .topic_max_message_bytes = (long)cb_config_int(cfg, "topic-max-message-bytes"),
+            .kafka_timeout_ms = pub.kafka.timeout_ms,
+            .topic_max_message_bytes = pub.kafka.topic_max_message_bytes,
         };
         pub.run = &run;
         if (cb_wake_open(&wake)) {
@@ -182,10 +181,11 @@ int main(int argc, char **argv)
                 return 1;
         }
         pub.wake = &wake;
-        cb_kafka_topic(cfg, CB_TOPIC_EVENTS, pub.topic_events, sizeof(pub.topic_events));
-        cb_kafka_topic(cfg, CB_TOPIC_INSTANCES, pub.topic_instances, sizeof(pub.topic_instances));
-        cb_kafka_topic(cfg, CB_TOPIC_DLQ, pub.topic_dlq, sizeof(pub.topic_dlq));
-        cb_kafka_topic(cfg, CB_TOPIC_DELIVERIES, pub.topic_deliveries,
+        cb_kafka_topic(&pub.kafka, CB_TOPIC_EVENTS, pub.topic_events, sizeof(pub.topic_events));
+        cb_kafka_topic(&pub.kafka, CB_TOPIC_INSTANCES, pub.topic_instances,
+                       sizeof(pub.topic_instances));
+        cb_kafka_topic(&pub.kafka, CB_TOPIC_DLQ, pub.topic_dlq, sizeof(pub.topic_dlq));
+        cb_kafka_topic(&pub.kafka, CB_TOPIC_DELIVERIES, pub.topic_deliveries,
                        sizeof(pub.topic_deliveries));
         signal(SIGTERM, on_signal);
         signal(SIGINT, on_signal);
@@ -206,18 +206,19 @@ int main(int argc, char **argv)
         http = cb_http_start(&hconf, errstr, sizeof(errstr));
         if (!http)
                 goto fail;
-        if (setup(&pub, errstr, sizeof(errstr)) ||
+        if (setup(&pub, cfg, errstr, sizeof(errstr)) ||
             publish_consumer_new(&pub, errstr, sizeof(errstr)))
                 goto fail;
         if (publish_topics_setup(&pub, errstr, sizeof(errstr)))
                 goto fail;
         n = publish_topics(&pub, names, compact);
         /* the health server reads it: published once made */
-        __atomic_store_n(&pub.table, cb_table_new(cfg, pub.topic_instances, errstr, sizeof(errstr)),
+        __atomic_store_n(&pub.table,
+                         cb_table_new(&pub.kafka, pub.topic_instances, errstr, sizeof(errstr)),
                          __ATOMIC_RELEASE);
         if (!pub.table)
                 goto fail;
-        if (cb_table_sync(pub.table, (int)cb_config_int(cfg, "kafka-timeout-ms"))) {
+        if (cb_table_sync(pub.table, pub.kafka.timeout_ms)) {
                 snprintf(errstr, sizeof(errstr), "the instances table did not load in time");
                 goto fail;
         }

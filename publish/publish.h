@@ -9,7 +9,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "breaker.h"
-#include "cb_config.h"
+#include "cb_kafka.h"
 #include "cb_metrics.h"
 #include "cb_table.h"
 #include "cb_wake.h"
@@ -37,7 +37,7 @@ typedef struct publish_conf {
 } publish_conf_t;
 
 struct publish {
-        const cb_config_t *cfg; /* for the librdkafka properties it passes through (cb_kafka.h) */
+        cb_kafka_conf_t kafka; /* the Kafka settings (cb_kafka.h), read in main.c */
         publish_conf_t conf;
         cb_table_t *table;
         rd_kafka_t *rk;           /* the consumer group member */

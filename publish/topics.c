@@ -30,7 +30,7 @@ int publish_topics_setup(publish_t *pub, char *errstr, size_t errstr_size)
         specs[2].max_message_bytes = room; /* the DLQ */
         for (i = 4; i < n; i++)
                 specs[i].max_message_bytes = room; /* the retry topics */
-        if (cb_kafka_ensure_topics(pub->prk, pub->cfg, specs, n, errstr, errstr_size) ||
+        if (cb_kafka_ensure_topics(pub->prk, &pub->kafka, specs, n, errstr, errstr_size) ||
             cb_kafka_max_message_bytes(pub->prk, ptrs, n, 0, limits, timeout, errstr, errstr_size))
                 return -1;
         /* a topic just made has what it was made with; the broker may not tell it at once */

@@ -9,25 +9,24 @@
 #include "cb_config.h"
 #include "produce.h"
 
-static const cb_option_t opts[] = {
-    {"ack-timeout-ms", CB_OPT_INT, "5000", 100, 300000, 0, ""},
-    {"retry-after-s", CB_OPT_INT, "5", 0, 3600, 0, ""},
-    {"topic-prefix", CB_OPT_STR, "", 0, 0, 0, ""},
-};
+static const cb_option_t opts[] = {CB_KAFKA_OPTIONS};
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
 static void test_produce_reports_a_fatal_error_so_ingest_exits(void **state)
 {
         char *argv[] = {"t", "--kafka", "test.mock.num.brokers=1"};
         char *envp[] = {NULL};
         char err[512];
-        cb_config_t *cfg = cb_config_new("t", "1", opts, 3);
+        cb_config_t *cfg = cb_config_new("t", "1", opts, NOPTS);
+        cb_kafka_conf_t kc;
         ingest_producer_t *p;
         struct timespec step = {0, 10 * 1000000};
         int i;
 
         (void)state;
         assert_int_equal(cb_config_parse(cfg, 3, argv, envp, stdout, err, sizeof(err)), 0);
-        p = ingest_producer_new(cfg, 5000, 1, err, sizeof(err));
+        cb_kafka_conf_read(&kc, cfg);
+        p = ingest_producer_new(&kc, 5000, 1, err, sizeof(err));
         assert_non_null(p);
         assert_false(ingest_producer_fatal(p));
         /* what an idempotent producer's broken sequence would raise */
