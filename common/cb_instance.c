@@ -40,31 +40,104 @@ const char *cb_instance_config(const cb_instance_t *inst, const char *key)
         return config_text(inst->json, key);
 }
 
+/* 1 when v is an array of strings. */
+static int string_array(json_object *v)
+{
+        size_t i, n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+
+        for (i = 0; i < n; i++)
+                if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
+                        return 0;
+        return json_object_is_type(v, json_type_array);
+}
+
+/* What the instances API requires beyond a loadable instance, every missing or wrong entry
+ * named in one message. Returns 0 or -1 with errstr set. */
+static int check_complete(json_object *json, char *errstr, size_t errstr_size)
+{
+        json_object *conf = NULL, *element = NULL, *v;
+        const char *enabled, *url, *user;
+        char missing[512] = "", wrong[512] = "";
+
+        json_object_object_get_ex(json, "configuration", &conf);
+        json_object_object_get_ex(json, "element", &element);
+        if (!json_object_object_get_ex(json, "name", &v) ||
+            !json_object_is_type(v, json_type_string) || !*json_object_get_string(v))
+                strcat(missing, ", name");
+        v = NULL;
+        if (!element || !json_object_object_get_ex(element, "key", &v))
+                strcat(missing, ", element.key");
+        else if (!json_object_is_type(v, json_type_string) ||
+                 strcmp(json_object_get_string(v), "closeio"))
+                strcat(wrong, ", element.key must be \"closeio\"");
+        /* as cb_instance_new reads it, "false" would disable */
+        if (json_object_object_get_ex(json, "disabled", &v) &&
+            !json_object_is_type(v, json_type_boolean))
+                strcat(wrong, ", disabled must be true or false");
+        if (json_object_object_get_ex(json, "tags", &v) && !string_array(v))
+                strcat(wrong, ", tags must be an array of strings");
+        if (!json_object_is_type(conf, json_type_object))
+                strcat(missing, ", configuration");
+        else if (!(user = config_text(json, "username")) || !*user)
+                strcat(missing, ", configuration.username (the Close API key)");
+        enabled = config_text(json, "event.notification.enabled");
+        url = config_text(json, "event.notification.callback.url");
+        if (enabled && !strcmp(enabled, "true") && (!url || !*url))
+                strcat(missing, ", configuration.event.notification.callback.url");
+        if (url && *url && strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+                strcat(wrong, ", event.notification.callback.url must be an http(s) URL");
+        if (!*missing && !*wrong)
+                return 0;
+        snprintf(errstr, errstr_size, "%s%s%s%s", *missing ? "missing required entries: " : "",
+                 *missing ? missing + 2 : "", *missing && *wrong ? "; " : "",
+                 *wrong ? wrong + 2 : "");
+        return -1;
+}
+
+int cb_instance_check(json_object *json, cb_instance_level_t level, char *errstr,
+                      size_t errstr_size)
+{
+        json_object *element, *key;
+        const char *format;
+
+        if (!json_object_is_type(json, json_type_object)) {
+                snprintf(errstr, errstr_size, "instance must be a JSON object");
+                return -1;
+        }
+        if (level == CB_INSTANCE_COMPLETE && check_complete(json, errstr, errstr_size))
+                return -1;
+        if (!json_object_object_get_ex(json, "element", &element) ||
+            !json_object_object_get_ex(element, "key", &key) ||
+            !json_object_is_type(key, json_type_string) ||
+            strcmp(json_object_get_string(key), "closeio")) {
+                snprintf(errstr, errstr_size, "instance needs \"element\": {\"key\": \"closeio\"}");
+                return -1;
+        }
+        if (!configuration(json)) {
+                snprintf(errstr, errstr_size, "instance needs a \"configuration\" object");
+                return -1;
+        }
+        format = config_text(json, "event.notification.format");
+        if (format && strcmp(format, "elements") && strcmp(format, "cloudevents")) {
+                snprintf(errstr, errstr_size,
+                         "event.notification.format must be \"elements\" or \"cloudevents\"");
+                return -1;
+        }
+        return 0;
+}
+
 cb_instance_t *cb_instance_new(const char *id, json_object *json, char *errstr, size_t errstr_size)
 {
-        cb_instance_t *inst = NULL;
-        json_object *element, *key, *v, *tags;
+        cb_instance_t *inst;
+        json_object *v, *tags;
         const char *s;
 
         if (!cb_instance_id_valid(id)) {
                 snprintf(errstr, errstr_size, "instance id \"%s\" is not a positive integer", id);
                 goto fail;
         }
-        if (!json_object_is_type(json, json_type_object)) {
-                snprintf(errstr, errstr_size, "instance must be a JSON object");
+        if (cb_instance_check(json, CB_INSTANCE_LOADABLE, errstr, errstr_size))
                 goto fail;
-        }
-        if (!json_object_object_get_ex(json, "element", &element) ||
-            !json_object_object_get_ex(element, "key", &key) ||
-            !json_object_is_type(key, json_type_string) ||
-            strcmp(json_object_get_string(key), "closeio")) {
-                snprintf(errstr, errstr_size, "instance needs \"element\": {\"key\": \"closeio\"}");
-                goto fail;
-        }
-        if (!configuration(json)) {
-                snprintf(errstr, errstr_size, "instance needs a \"configuration\" object");
-                goto fail;
-        }
         inst = calloc(1, sizeof(*inst));
         if (!inst) {
                 snprintf(errstr, errstr_size, "out of memory");
@@ -89,14 +162,6 @@ cb_instance_t *cb_instance_new(const char *id, json_object *json, char *errstr, 
         inst->format = config_text(json, "event.notification.format");
         if (!inst->format)
                 inst->format = "elements";
-        if (strcmp(inst->format, "elements") && strcmp(inst->format, "cloudevents")) {
-                snprintf(errstr, errstr_size,
-                         "event.notification.format must be \"elements\" or \"cloudevents\"");
-                inst->json = NULL;
-                free(inst);
-                inst = NULL;
-                goto fail;
-        }
         tags =
             json_object_object_get_ex(json, "tags", &v) && json_object_is_type(v, json_type_array)
                 ? v

@@ -27,8 +27,31 @@ typedef struct cb_instance {
 /* Returns 1 when id is a positive decimal integer of at most 18 digits without leading zeros. */
 int cb_instance_id_valid(const char *id);
 
+/* Room enough for every message of cb_instance_check. */
+#define CB_INSTANCE_ERR_MAX 1100
+
+/* How much cb_instance_check asks of an instance. */
+typedef enum cb_instance_level {
+        /* what the table loads (cb_instance_new) and an instances file may declare: a JSON
+           object with element.key "closeio", a "configuration" object, and the closebridge
+           keys' values (event.notification.format "elements" or "cloudevents") */
+        CB_INSTANCE_LOADABLE,
+        /* what the instances API stores: loadable, and a name, a configuration.username (the
+           Close API key), an http(s) callback URL when notifications are on, disabled a
+           boolean and tags an array of strings when present */
+        CB_INSTANCE_COMPLETE,
+} cb_instance_level_t;
+
+/* The one judge of what makes an instance valid. Borrows json. Returns 0 when it is valid at
+ * level, or -1 with errstr set: for CB_INSTANCE_COMPLETE first the message naming every missing
+ * or wrong entry ("missing required entries: name, ...; element.key must be ..."), and only
+ * when there is none the message of what a loadable instance lacks. These are the instances
+ * API's 400 messages. */
+int cb_instance_check(json_object *json, cb_instance_level_t level, char *errstr,
+                      size_t errstr_size);
+
 /* Builds an instance with id from json, which it takes (also on failure).
- * Checks element.key = "closeio", a "configuration" object, and the closebridge keys' values.
+ * Checks id (cb_instance_id_valid) and json (cb_instance_check, CB_INSTANCE_LOADABLE).
  * Returns a new instance with one reference (the caller's), or NULL with errstr set. */
 cb_instance_t *cb_instance_new(const char *id, json_object *json, char *errstr, size_t errstr_size);
 

@@ -12,11 +12,9 @@
 /* The settings the modules use, read once from the options in main.c (--help says what each
  * one means). */
 typedef struct ingest_conf {
-        int kafka_timeout_ms;          /* kafka-timeout-ms */
         int ack_timeout_ms;            /* ack-timeout-ms */
         long retry_after_s;            /* retry-after-s: what a 503 asks for */
         long max_body_bytes;           /* max-body-bytes */
-        long topic_max_message_bytes;  /* topic-max-message-bytes */
         long signature_tolerance_s;    /* signature-tolerance-s */
         const char *admin_user_secret; /* admin-user-secret */
         const char *admin_org_secret;  /* admin-org-secret */

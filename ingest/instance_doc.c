@@ -10,67 +10,29 @@ static const char *const secret_keys[] = {"username", "password", "event.notific
                                           "event.notification.signature.key",
                                           "event.webhook.signature.key"};
 
-const char *ingest_instance_conf_str(json_object *conf, const char *key)
+/* The entry key of conf (borrowed) as text, borrowed from conf; NULL when absent or null. */
+static const char *conf_str(json_object *conf, const char *key)
 {
         json_object *v;
 
-        if (!conf || !json_object_object_get_ex(conf, key, &v) || !v)
+        if (!json_object_object_get_ex(conf, key, &v) || !v)
                 return NULL;
         return json_object_get_string(v);
 }
 
-/* 1 when v is an array of strings. */
-static int string_array(json_object *v)
+int ingest_instance_prepare(json_object *stored, const char *secret, const char *token)
 {
-        size_t i, n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+        json_object *conf;
 
-        for (i = 0; i < n; i++)
-                if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
-                        return 0;
-        return json_object_is_type(v, json_type_array);
-}
-
-int ingest_instance_check(json_object *inst, char *errstr, size_t errstr_size)
-{
-        json_object *conf = NULL, *element = NULL, *v;
-        const char *enabled, *url, *user;
-        char missing[512] = "", wrong[512] = "";
-
-        json_object_object_get_ex(inst, "configuration", &conf);
-        json_object_object_get_ex(inst, "element", &element);
-        if (!json_object_object_get_ex(inst, "name", &v) ||
-            !json_object_is_type(v, json_type_string) || !*json_object_get_string(v))
-                strcat(missing, ", name");
-        v = NULL;
-        if (!element || !json_object_object_get_ex(element, "key", &v))
-                strcat(missing, ", element.key");
-        else if (!json_object_is_type(v, json_type_string) ||
-                 strcmp(json_object_get_string(v), "closeio"))
-                strcat(wrong, ", element.key must be \"closeio\"");
-        /* as cb_instance_new reads it, "false" would disable */
-        if (json_object_object_get_ex(inst, "disabled", &v) &&
-            !json_object_is_type(v, json_type_boolean))
-                strcat(wrong, ", disabled must be true or false");
-        if (json_object_object_get_ex(inst, "tags", &v) && !string_array(v))
-                strcat(wrong, ", tags must be an array of strings");
-        if (!json_object_is_type(conf, json_type_object)) {
-                strcat(missing, ", configuration");
-                conf = NULL;
-        } else if (!(user = ingest_instance_conf_str(conf, "username")) || !*user) {
-                strcat(missing, ", configuration.username (the Close API key)");
-        }
-        enabled = ingest_instance_conf_str(conf, "event.notification.enabled");
-        url = ingest_instance_conf_str(conf, "event.notification.callback.url");
-        if (enabled && !strcmp(enabled, "true") && (!url || !*url))
-                strcat(missing, ", configuration.event.notification.callback.url");
-        if (url && *url && strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
-                strcat(wrong, ", event.notification.callback.url must be an http(s) URL");
-        if (!*missing && !*wrong)
-                return 0;
-        snprintf(errstr, errstr_size, "%s%s%s%s", *missing ? "missing required entries: " : "",
-                 *missing ? missing + 2 : "", *missing && *wrong ? "; " : "",
-                 *wrong ? wrong + 2 : "");
-        return -1;
+        json_object_object_del(stored, "id");
+        if (!json_object_object_get_ex(stored, "configuration", &conf) ||
+            !json_object_is_type(conf, json_type_object))
+                return -1;
+        if (!conf_str(conf, "event.notification.secret"))
+                json_object_object_add(conf, "event.notification.secret",
+                                       json_object_new_string(secret));
+        json_object_object_add(stored, "token", json_object_new_string(token));
+        return 0;
 }
 
 int ingest_instance_merge(json_object *stored, json_object *patch, char *errstr, size_t errstr_size)

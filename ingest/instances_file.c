@@ -9,6 +9,7 @@
 #include "cb_instance.h"
 #include "cb_json.h"
 #include "cb_log.h"
+#include "instance_store.h"
 
 /* An instances file larger than this is refused (a few thousand instances take a megabyte). */
 #define FILE_MAX (64 * 1024 * 1024)
@@ -75,7 +76,6 @@ json_object *ingest_instances_file_read(const char *path, char *errstr, size_t e
 {
         json_object *root, *list, *obj;
         char id[CB_INSTANCE_ID_MAX], err[256] = "";
-        cb_instance_t *inst;
         size_t i, n, len;
         char *text = read_all(path, &len, errstr, errstr_size);
 
@@ -103,12 +103,10 @@ json_object *ingest_instances_file_read(const char *path, char *errstr, size_t e
                                  "%s: instance %zu: needs \"id\", a positive integer", path, i);
                         goto fail;
                 }
-                inst = cb_instance_new(id, json_object_get(obj), err, sizeof(err));
-                if (!inst) {
+                if (cb_instance_check(obj, CB_INSTANCE_LOADABLE, err, sizeof(err))) {
                         snprintf(errstr, errstr_size, "%s: instance %s: %s", path, id, err);
                         goto fail;
                 }
-                cb_instance_release(inst);
         }
         json_object_get(list);
         json_object_put(root);
@@ -123,7 +121,6 @@ int ingest_instances_file_apply(ingest_t *ing, const char *path, char *errstr, s
         /* Check them all before writing any. */
         json_object *list = ingest_instances_file_read(path, errstr, errstr_size), *obj;
         char id[CB_INSTANCE_ID_MAX], err[256];
-        cb_instance_t *current;
         size_t i, n, written = 0;
         int ret = -1;
 
@@ -131,27 +128,18 @@ int ingest_instances_file_apply(ingest_t *ing, const char *path, char *errstr, s
                 return -1;
         n = json_object_array_length(list);
         for (i = 0; i < n; i++) {
-                const char *value;
-                int same;
-
                 obj = json_object_array_get_idx(list, i);
                 instance_id(obj, id, sizeof(id));
-                current = cb_table_get(ing->table, id);
-                same = current && json_object_equal(current->json, obj);
-                cb_instance_release(current);
-                if (same)
+                if (ingest_instance_store_holds(ing, id, obj))
                         continue;
-                value = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-                                                                JSON_C_TO_STRING_NOSLASHESCAPE);
-                if (ingest_producer_send_sync(ing->producer, ing->topic_instances,
-                                              RD_KAFKA_PARTITION_UA, id, value, strlen(value), NULL,
-                                              err, sizeof(err))) {
+                if (ingest_instance_store_write(ing, id, obj, err, sizeof(err))) {
                         snprintf(errstr, errstr_size, "%s: instance %s: %s", path, id, err);
                         goto done;
                 }
                 written++;
         }
-        if (written && cb_table_sync(ing->table, ing->conf.kafka_timeout_ms)) {
+        /* one wait for them all */
+        if (written && ingest_instance_store_sync(ing, ing->kafka.timeout_ms, err, sizeof(err))) {
                 snprintf(errstr, errstr_size, "%s: the instances table did not catch up", path);
                 goto done;
         }

@@ -8,16 +8,16 @@
 
 #include "ingest.h"
 
-/* Reads path, an instances file: a JSON array of instance objects, each with a positive integer
- * "id" (or its decimal text) and loadable as cb_instance_new loads it (or {"instances": [...]}).
- * Checks every instance. Returns the array, a new reference the caller puts, or NULL with
- * errstr set as "path: message". */
+/* Reads path, an instances file: a JSON array of instance objects (or {"instances": [...]}),
+ * each with a positive integer "id" (or its decimal text) and loadable (cb_instance_check,
+ * CB_INSTANCE_LOADABLE). Checks every instance. Returns the array, a new reference the caller puts,
+ * or NULL with errstr set as "path: message". */
 json_object *ingest_instances_file_read(const char *path, char *errstr, size_t errstr_size);
 
 /* Reads path: a JSON array of instance objects, each with a positive integer "id" (or
  * {"instances": [...]}). Checks every instance first, then writes each one that differs from
- * the table's copy to the instances topic and waits until the table holds them all. Writing the
- * same file again changes nothing. The table must be loaded.
+ * the table's copy to the instances topic (instance_store.h) and waits until the table holds
+ * them all. Writing the same file again changes nothing. The table must be loaded.
  * Returns the number of instances in the file, or -1 with errstr set as "path: message". */
 int ingest_instances_file_apply(ingest_t *ing, const char *path, char *errstr, size_t errstr_size);
 

@@ -118,11 +118,9 @@ int main(int argc, char **argv)
         }
         cb_kafka_conf_read(&ing.kafka, cfg);
         ing.conf = (ingest_conf_t){
-            .kafka_timeout_ms = ing.kafka.timeout_ms,
             .ack_timeout_ms = (int)cb_config_int(cfg, "ack-timeout-ms"),
             .retry_after_s = (long)cb_config_int(cfg, "retry-after-s"),
             .max_body_bytes = (long)cb_config_int(cfg, "max-body-bytes"),
-            .topic_max_message_bytes = ing.kafka.topic_max_message_bytes,
             .signature_tolerance_s = (long)cb_config_int(cfg, "signature-tolerance-s"),
             .admin_user_secret = cb_config_str(cfg, "admin-user-secret"),
             .admin_org_secret = cb_config_str(cfg, "admin-org-secret"),

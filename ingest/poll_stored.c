@@ -62,7 +62,7 @@ ingest_stored_t *ingest_poll_stored_load(ingest_poller_t *p)
         rd_kafka_t *rk = NULL;
         char errstr[256], key[CB_INSTANCE_ID_MAX];
         int n, i, eofs = 0;
-        int64_t deadline = cb_time_now_ms() + p->ing->conf.kafka_timeout_ms;
+        int64_t deadline = cb_time_now_ms() + p->ing->kafka.timeout_ms;
         ingest_stored_t *stored = NULL;
 
         rk = cb_kafka_new(&p->ing->kafka,

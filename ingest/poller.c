@@ -322,7 +322,7 @@ ingest_poller_t *ingest_poller_new(ingest_t *ing, char *errstr, size_t errstr_si
                               errstr, errstr_size);
         if (!p->txp)
                 goto fail;
-        error = rd_kafka_init_transactions(p->txp, ing->conf.kafka_timeout_ms);
+        error = rd_kafka_init_transactions(p->txp, ing->kafka.timeout_ms);
         if (error) {
                 snprintf(errstr, errstr_size, "poller transactions: %s",
                          rd_kafka_error_string(error));

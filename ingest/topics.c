@@ -9,7 +9,7 @@ int ingest_topics_setup(ingest_t *ing, char *errstr, size_t errstr_size)
 {
         const cb_kafka_conf_t *kc = &ing->kafka;
         rd_kafka_t *rk = ingest_producer_rk(ing->producer);
-        int timeout = ing->conf.kafka_timeout_ms;
+        int timeout = ing->kafka.timeout_ms;
         long body = ing->conf.max_body_bytes;
         long want = body + CB_ENVELOPE_ROOM + CB_RECORD_HEADROOM, limits[2], least;
         char state[256], dlq[256];
@@ -18,8 +18,8 @@ int ingest_topics_setup(ingest_t *ing, char *errstr, size_t errstr_size)
             {ing->topic_events, 0, 0, 0}, {ing->topic_instances, 1, 0, 0}, {state, 1, 0, 0}};
         size_t i;
 
-        if (want < ing->conf.topic_max_message_bytes)
-                want = ing->conf.topic_max_message_bytes;
+        if (want < ing->kafka.topic_max_message_bytes)
+                want = ing->kafka.topic_max_message_bytes;
         /* an instance record holds a body of the instances API, as large as a webhook's */
         topics[0].max_message_bytes = topics[1].max_message_bytes = want;
         cb_kafka_topic(kc, CB_TOPIC_POLLER_STATE, state, sizeof(state));

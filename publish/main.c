@@ -171,8 +171,6 @@ int main(int argc, char **argv)
             .max_in_flight = (size_t)cb_config_int(cfg, "max-in-flight"),
             .commit_interval_ms = cb_config_int(cfg, "commit-interval-ms"),
             .retry_after_max_s = (long)cb_config_int(cfg, "retry-after-max-s"),
-            .kafka_timeout_ms = pub.kafka.timeout_ms,
-            .topic_max_message_bytes = pub.kafka.topic_max_message_bytes,
         };
         pub.run = &run;
         if (cb_wake_open(&wake)) {

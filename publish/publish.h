@@ -32,8 +32,6 @@ typedef struct publish_conf {
         size_t max_in_flight;          /* max-in-flight */
         int64_t commit_interval_ms;    /* commit-interval-ms */
         long retry_after_max_s;        /* retry-after-max-s */
-        int kafka_timeout_ms;          /* kafka-timeout-ms */
-        long topic_max_message_bytes;  /* topic-max-message-bytes */
 } publish_conf_t;
 
 struct publish {

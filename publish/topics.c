@@ -13,9 +13,9 @@ int publish_topics_setup(publish_t *pub, char *errstr, size_t errstr_size)
 {
         char names[TOPICS_MAX][PUBLISH_TOPIC_MAX];
         const char *ptrs[TOPICS_MAX];
-        int compact[TOPICS_MAX], timeout = pub->conf.kafka_timeout_ms;
+        int compact[TOPICS_MAX], timeout = pub->kafka.timeout_ms;
         cb_topic_spec_t specs[TOPICS_MAX];
-        long events, limits[TOPICS_MAX], room = pub->conf.topic_max_message_bytes;
+        long events, limits[TOPICS_MAX], room = pub->kafka.topic_max_message_bytes;
         size_t n = publish_topics(pub, names, compact), i;
 
         for (i = 0; i < n; i++)

@@ -1,7 +1,7 @@
 /* Fuzz target: the instance JSON, on the bytes of the three ways it comes in.
  *
- *   POST /instances body: cb_json_parse -> ingest_instance_check -> (secret, token)
- *                         -> cb_instance_new -> ingest_instance_view
+ *   POST /instances body: cb_json_parse -> cb_instance_check (complete)
+ *                         -> ingest_instance_prepare -> cb_instance_new -> ingest_instance_view
  *   instances file:       ingest_instances_file_read (the bytes as the file, through a memfd)
  *   instances topic:      cb_json_parse -> cb_instance_new (as cb_table loads a record)
  *
@@ -30,8 +30,8 @@ static const char *const secret_keys[] = {"username", "password", "event.notific
                                           "event.notification.signature.key",
                                           "event.webhook.signature.key"};
 
-/* What ingest writes to the instances topic for obj (as write_instance and the file loader
- * do): checks that the table loads it under id, as the same JSON. */
+/* What ingest writes to the instances topic for obj (as ingest_instance_store_write does for
+ * the API and the file loader): checks that the table loads it under id, as the same JSON. */
 static void check_loads(const char *id, json_object *obj)
 {
         const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
@@ -82,31 +82,25 @@ static void check_view(json_object *stored, int revealed)
         json_object_put(view);
 }
 
-/* POST /instances, as do_create takes the body (a fixed secret and token for random ones). */
+/* POST /instances, as do_create (ingest/instances_ops.c) takes the body (a fixed secret and
+ * token for random ones): what the API checks complete loads in the table. */
 static void check_create(const uint8_t *data, size_t size)
 {
-        char err[INGEST_INSTANCE_ERR_MAX] = "";
-        json_object *stored = cb_json_parse((const char *)data, size, err, sizeof(err)), *conf;
+        char err[CB_INSTANCE_ERR_MAX] = "";
+        json_object *stored = cb_json_parse((const char *)data, size, err, sizeof(err));
         cb_instance_t *inst;
 
         if (!json_object_is_type(stored, json_type_object))
                 goto done;
-        if (ingest_instance_check(stored, err, sizeof(err))) {
+        if (cb_instance_check(stored, CB_INSTANCE_COMPLETE, err, sizeof(err))) {
                 FUZZ_CHECK(*err);
                 goto done;
         }
-        json_object_object_del(stored, "id");
-        FUZZ_CHECK(json_object_object_get_ex(stored, "configuration", &conf) &&
-                   json_object_is_type(conf, json_type_object));
-        if (!ingest_instance_conf_str(conf, "event.notification.secret"))
-                json_object_object_add(conf, "event.notification.secret",
-                                       json_object_new_string(SECRET));
-        json_object_object_add(stored, "token", json_object_new_string(TOKEN));
+        FUZZ_CHECK(ingest_instance_prepare(stored, SECRET, TOKEN) == 0);
+        FUZZ_CHECK(!json_object_object_get_ex(stored, "id", NULL));
+        FUZZ_CHECK(cb_instance_check(stored, CB_INSTANCE_COMPLETE, err, sizeof(err)) == 0);
         inst = cb_instance_new("1", json_object_get(stored), err, sizeof(err));
-        if (!inst) {
-                FUZZ_CHECK(*err);
-                goto done;
-        }
+        FUZZ_CHECK(inst != NULL);
         cb_instance_release(inst);
         json_object_object_add(stored, "id", json_object_new_int64(1000042));
         check_loads("1000042", stored);

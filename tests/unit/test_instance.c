@@ -1,4 +1,5 @@
-/* Unit tests of cb_instance: the instance JSON of the seed document. */
+/* Unit tests of cb_instance: the instance JSON of the seed document, and what makes an instance
+ * valid (cb_instance_check) for the table and for the instances API. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -76,12 +77,96 @@ static void test_instance_rejects_what_is_not_a_closeio_instance(void **state)
         }
 }
 
+/* cb_instance_check of json's text at level, its message into err; returns its result. */
+static int check(const char *json, cb_instance_level_t level, char *err, size_t size)
+{
+        json_object *obj = json_tokener_parse(json);
+        int ret;
+
+        err[0] = '\0';
+        ret = cb_instance_check(obj, level, err, size);
+        json_object_put(obj);
+        return ret;
+}
+
+static void test_instance_check_complete_names_every_missing_and_wrong_entry(void **state)
+{
+        char err[CB_INSTANCE_ERR_MAX];
+
+        (void)state;
+        assert_int_equal(check("{}", CB_INSTANCE_COMPLETE, err, sizeof(err)), -1);
+        assert_string_equal(err, "missing required entries: name, element.key, configuration");
+        assert_int_equal(check("{\"name\":\"a\",\"element\":{\"key\":\"hubspot\"},"
+                               "\"disabled\":\"false\",\"tags\":[1],\"configuration\":{"
+                               "\"event.notification.enabled\":true,"
+                               "\"event.notification.callback.url\":\"ftp://x\"}}",
+                               CB_INSTANCE_COMPLETE, err, sizeof(err)),
+                         -1);
+        assert_string_equal(err, "missing required entries: configuration.username (the Close API "
+                                 "key); element.key must be \"closeio\", disabled must be true or "
+                                 "false, tags must be an array of strings, "
+                                 "event.notification.callback.url must be an http(s) URL");
+        assert_int_equal(check("{\"name\":\"a\",\"element\":{\"key\":\"closeio\"},"
+                               "\"configuration\":{\"username\":\"k\","
+                               "\"event.notification.enabled\":\"true\"}}",
+                               CB_INSTANCE_COMPLETE, err, sizeof(err)),
+                         -1);
+        assert_string_equal(
+            err, "missing required entries: configuration.event.notification.callback.url");
+}
+
+static void test_instance_check_complete_also_asks_what_loading_asks(void **state)
+{
+        static const char fmt[] = "{\"name\":\"a\",\"element\":{\"key\":\"closeio\"},"
+                                  "\"configuration\":{\"username\":\"k\","
+                                  "\"event.notification.format\":\"xml\"}}";
+        char err[CB_INSTANCE_ERR_MAX], err2[256];
+
+        (void)state;
+        assert_int_equal(check(fmt, CB_INSTANCE_COMPLETE, err, sizeof(err)), -1);
+        assert_int_equal(check(fmt, CB_INSTANCE_LOADABLE, err2, sizeof(err2)), -1);
+        assert_string_equal(err, err2);
+        assert_string_equal(err, "event.notification.format must be \"elements\" or "
+                                 "\"cloudevents\"");
+        assert_null(make("1", fmt, err2, sizeof(err2)));
+        assert_string_equal(err, err2);
+        assert_int_equal(check("[]", CB_INSTANCE_COMPLETE, err, sizeof(err)), -1);
+        assert_string_equal(err, "instance must be a JSON object");
+}
+
+static void test_instance_check_loadable_takes_what_the_api_would_not(void **state)
+{
+        /* an instances file may declare an instance without a name or a key */
+        static const char bare[] = "{\"element\":{\"key\":\"closeio\"},\"configuration\":{},"
+                                   "\"disabled\":\"yes\"}";
+        char err[CB_INSTANCE_ERR_MAX];
+        cb_instance_t *inst;
+
+        (void)state;
+        assert_int_equal(check(bare, CB_INSTANCE_LOADABLE, err, sizeof(err)), 0);
+        assert_int_equal(check(bare, CB_INSTANCE_COMPLETE, err, sizeof(err)), -1);
+        inst = make("3", bare, err, sizeof(err));
+        assert_non_null(inst);
+        assert_string_equal(inst->name, "");
+        cb_instance_release(inst);
+        assert_int_equal(check("{\"configuration\":{}}", CB_INSTANCE_LOADABLE, err, sizeof(err)),
+                         -1);
+        assert_string_equal(err, "instance needs \"element\": {\"key\": \"closeio\"}");
+        assert_int_equal(check("{\"element\":{\"key\":\"closeio\"},\"configuration\":[]}",
+                               CB_INSTANCE_LOADABLE, err, sizeof(err)),
+                         -1);
+        assert_string_equal(err, "instance needs a \"configuration\" object");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_instance_reads_the_seed_configuration),
             cmocka_unit_test(test_instance_accepts_json_booleans_and_cloudevents_format),
             cmocka_unit_test(test_instance_rejects_what_is_not_a_closeio_instance),
+            cmocka_unit_test(test_instance_check_complete_names_every_missing_and_wrong_entry),
+            cmocka_unit_test(test_instance_check_complete_also_asks_what_loading_asks),
+            cmocka_unit_test(test_instance_check_loadable_takes_what_the_api_would_not),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
