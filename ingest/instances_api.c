@@ -6,12 +6,13 @@
 #include <string.h>
 
 #include "auth.h"
+#include "cb_queue.h"
 #include "ingest.h"
 
 #define QUEUE_MAX 256
 
 typedef struct job {
-        struct job *next;
+        cb_qlink_t link;
         cb_http_req_t *req; /* one reference */
         ingest_instances_op_t op;
         char id[CB_INSTANCE_ID_MAX];
@@ -20,11 +21,8 @@ typedef struct job {
 struct ingest_admin {
         ingest_t *ing;
         pthread_t thread;
-        pthread_mutex_t mtx; /* guards the queue and stop */
-        pthread_cond_t cond;
-        job_t *head, *tail;
-        int queued, stop;
-        int joined; /* the worker was joined (ingest_admin_stop; the main thread's own) */
+        cb_queue_t queue; /* to the worker; closed by ingest_admin_stop */
+        int joined;       /* the worker was joined (ingest_admin_stop; the main thread's own) */
 };
 
 /* Sends answer (an op's) to req. */
@@ -59,26 +57,17 @@ static void run_job(ingest_admin_t *admin, job_t *job)
 static void *worker_main(void *arg)
 {
         ingest_admin_t *admin = arg;
+        cb_qlink_t *l;
         job_t *job;
 
-        for (;;) {
-                pthread_mutex_lock(&admin->mtx);
-                while (!admin->head && !admin->stop)
-                        pthread_cond_wait(&admin->cond, &admin->mtx);
-                job = admin->head;
-                if (job) {
-                        admin->head = job->next;
-                        if (!admin->head)
-                                admin->tail = NULL;
-                        admin->queued--;
-                }
-                pthread_mutex_unlock(&admin->mtx);
-                if (!job)
-                        return NULL; /* stopped with nothing left */
+        /* until stopped with nothing left */
+        while ((l = cb_queue_pop_wait(&admin->queue))) {
+                job = CB_QUEUE_ENTRY(l, job_t, link);
                 run_job(admin, job);
                 cb_http_req_unref(job->req);
                 free(job);
         }
+        return NULL;
 }
 
 ingest_admin_t *ingest_admin_new(ingest_t *ing)
@@ -88,11 +77,12 @@ ingest_admin_t *ingest_admin_new(ingest_t *ing)
         if (!admin)
                 return NULL;
         admin->ing = ing;
-        pthread_mutex_init(&admin->mtx, NULL);
-        pthread_cond_init(&admin->cond, NULL);
+        if (cb_queue_init(&admin->queue, QUEUE_MAX, NULL, NULL)) {
+                free(admin);
+                return NULL;
+        }
         if (pthread_create(&admin->thread, NULL, worker_main, admin)) {
-                pthread_mutex_destroy(&admin->mtx);
-                pthread_cond_destroy(&admin->cond);
+                cb_queue_fini(&admin->queue);
                 free(admin);
                 return NULL;
         }
@@ -103,10 +93,7 @@ void ingest_admin_stop(ingest_admin_t *admin)
 {
         if (!admin || admin->joined)
                 return;
-        pthread_mutex_lock(&admin->mtx);
-        admin->stop = 1;
-        pthread_cond_signal(&admin->cond);
-        pthread_mutex_unlock(&admin->mtx);
+        cb_queue_close(&admin->queue); /* the worker finishes what is queued, then returns */
         pthread_join(admin->thread, NULL);
         admin->joined = 1;
 }
@@ -116,8 +103,7 @@ void ingest_admin_destroy(ingest_admin_t *admin)
         if (!admin)
                 return;
         ingest_admin_stop(admin);
-        pthread_mutex_destroy(&admin->mtx);
-        pthread_cond_destroy(&admin->cond);
+        cb_queue_fini(&admin->queue);
         free(admin);
 }
 
@@ -161,6 +147,7 @@ void ingest_admin_handle(ingest_admin_t *admin, cb_http_req_t *req, const char *
         ingest_instances_route_t route;
         unsigned status;
         job_t *job;
+        int rc;
 
         if (!ingest_auth_configured(ingest_secrets(admin->ing))) {
                 cb_http_respond_error(req, 401,
@@ -190,24 +177,14 @@ void ingest_admin_handle(ingest_admin_t *admin, cb_http_req_t *req, const char *
         }
         job->op = route.op;
         memcpy(job->id, route.id, sizeof(job->id));
-        pthread_mutex_lock(&admin->mtx);
-        if (admin->queued >= QUEUE_MAX || admin->stop) {
-                int stopping = admin->stop;
-
-                pthread_mutex_unlock(&admin->mtx);
+        job->req = cb_http_req_ref(req);
+        rc = cb_queue_push(&admin->queue, &job->link);
+        if (rc != CB_QUEUE_OK) {
+                cb_http_req_unref(job->req);
                 free(job);
                 cb_http_respond_error_h(
-                    req, 503, stopping ? "shutting down" : "too many instance requests at once",
+                    req, 503,
+                    rc == CB_QUEUE_CLOSED ? "shutting down" : "too many instance requests at once",
                     "Retry-After", "1");
-                return;
         }
-        job->req = cb_http_req_ref(req);
-        if (admin->tail)
-                admin->tail->next = job;
-        else
-                admin->head = job;
-        admin->tail = job;
-        admin->queued++;
-        pthread_cond_signal(&admin->cond);
-        pthread_mutex_unlock(&admin->mtx);
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cb_retry_after.h"
+#include "cb_queue.h"
 #include "cb_time.h"
 #include "hosts.h"
 #include "retry.h"
@@ -21,13 +22,13 @@ struct publish_engine {
         CURLM *multi;
         pthread_t thread;
         int started;
-        pthread_mutex_t mtx; /* guards the two lists, pending and stop */
-        publish_job_t *submitted, *submitted_tail;
-        publish_job_t *done, *done_tail;
-        size_t pending;
-        int stop;
+        cb_queue_t in;  /* submitted jobs; closed by publish_engine_stop */
+        cb_queue_t out; /* finished jobs; a push to it empty wakes the collector */
+        size_t pending; /* atomic: submitted and not yet collected */
+        int queues;     /* in and out were made (publish_engine_destroy) */
         /* engine thread only */
-        int wake_due;            /* a result went to an empty list since the last wake-up */
+        cb_qlink_t *round_first, *round_last; /* finished on this round, to go out */
+        size_t round_n;
         publish_hosts_t *hosts;  /* admission per destination */
         publish_job_t *starting; /* admitted, to start on this round (linked by next) */
         publish_job_t *active;   /* in flight */
@@ -65,7 +66,8 @@ static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct 
         return socket(addr->family, addr->socktype, addr->protocol);
 }
 
-/* Hands job back: its destination's next waiting job, if any, goes to starting. */
+/* Hands job back (on this round's list: flush_round sends them); its destination's next
+ * waiting job, if any, goes to starting. */
 static void push_done(publish_engine_t *e, publish_job_t *job)
 {
         publish_job_t *next = publish_hosts_release(e->hosts, job);
@@ -74,25 +76,37 @@ static void push_done(publish_engine_t *e, publish_job_t *job)
                 next->next = e->starting;
                 e->starting = next;
         }
-        pthread_mutex_lock(&e->mtx);
-        job->next = NULL;
-        if (e->done_tail) {
-                e->done_tail->next = job;
-        } else {
-                e->done = job;
-                e->wake_due = 1; /* the collector may be asleep: wake it (wake_collector) */
-        }
-        e->done_tail = job;
-        pthread_mutex_unlock(&e->mtx);
+        job->link.next = NULL;
+        if (e->round_last)
+                e->round_last->next = &job->link;
+        else
+                e->round_first = &job->link;
+        e->round_last = &job->link;
+        e->round_n++;
 }
 
-/* Wakes the collector once for every job handed back since the list was last empty: called
- * after each round of transfers, so that a burst of results is one wake-up. */
-static void wake_collector(publish_engine_t *e)
+/* Sends this round's finished jobs out at once: a burst of results is one wake-up. */
+static void flush_round(publish_engine_t *e)
 {
-        if (e->wake_due && e->conf.wake)
+        /* out has no limit and is closed by nobody: the push cannot fail */
+        cb_queue_push_list(&e->out, e->round_first, e->round_last, e->round_n);
+        e->round_first = e->round_last = NULL;
+        e->round_n = 0;
+}
+
+/* out's wake-up: the collector may be asleep. */
+static void wake_collector(void *arg)
+{
+        const publish_engine_t *e = arg;
+
+        if (e->conf.wake)
                 cb_wake_signal(e->conf.wake);
-        e->wake_due = 0;
+}
+
+/* in's wake-up: the engine may be asleep in curl_multi_poll. */
+static void wake_engine(void *arg)
+{
+        curl_multi_wakeup(((publish_engine_t *)arg)->multi);
 }
 
 /* Fills job's results from its finished transfer and hands it back. */
@@ -213,18 +227,15 @@ static void abandon(publish_engine_t *e, publish_job_t *job, int counted)
 static void *engine_main(void *arg)
 {
         publish_engine_t *e = arg;
-        publish_job_t *jobs, *job, *next;
+        publish_job_t *job, *next;
+        cb_qlink_t *l, *lnext;
         CURLMsg *msg;
         int running, left, stop;
 
         for (;;) {
-                pthread_mutex_lock(&e->mtx);
-                jobs = e->submitted;
-                e->submitted = e->submitted_tail = NULL;
-                stop = e->stop;
-                pthread_mutex_unlock(&e->mtx);
-                for (job = jobs; job; job = next) {
-                        next = job->next;
+                for (l = cb_queue_take_all(&e->in, NULL, &stop); l; l = lnext) {
+                        lnext = l->next;
+                        job = CB_QUEUE_ENTRY(l, publish_job_t, link);
                         job->next = NULL;
                         /* over TLS, HTTP/2 may carry many at once: libcurl decides */
                         if (strncasecmp(job->url, "http:", 5))
@@ -243,7 +254,7 @@ static void *engine_main(void *arg)
                         finish(e, job, msg->data.result);
                 }
                 start_waiting(e); /* the turns that ended transfers gave */
-                wake_collector(e);
+                flush_round(e);
                 curl_multi_poll(e->multi, NULL, 0, 1000, NULL);
         }
         /* What is still in flight or waiting is abandoned: it comes back failed. */
@@ -260,7 +271,7 @@ static void *engine_main(void *arg)
                 next = job->next;
                 abandon(e, job, 0);
         }
-        wake_collector(e);
+        flush_round(e);
         return NULL;
 }
 
@@ -275,9 +286,15 @@ publish_engine_t *publish_engine_new(const publish_engine_conf_t *conf)
         e->proxy = strdup(conf->proxy ? conf->proxy : "");
         e->multi = curl_multi_init();
         e->hosts = publish_hosts_new((size_t)conf->max_host_connections);
-        pthread_mutex_init(&e->mtx, NULL);
         if (!e->proxy || !e->multi || !e->hosts)
                 goto fail;
+        if (cb_queue_init(&e->in, 0, wake_engine, e))
+                goto fail;
+        if (cb_queue_init(&e->out, 0, wake_collector, e)) {
+                cb_queue_fini(&e->in);
+                goto fail;
+        }
+        e->queues = 1;
         curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conf->max_host_connections);
         curl_multi_setopt(e->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, conf->max_total_connections);
         curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, conf->max_total_connections);
@@ -294,36 +311,32 @@ void publish_engine_stop(publish_engine_t *e)
 {
         if (!e || !e->started)
                 return;
-        pthread_mutex_lock(&e->mtx);
-        e->stop = 1;
-        pthread_mutex_unlock(&e->mtx);
-        curl_multi_wakeup(e->multi);
+        cb_queue_close(&e->in); /* wakes the engine, which sees it closed */
         pthread_join(e->thread, NULL);
         e->started = 0;
 }
 
 void publish_engine_destroy(publish_engine_t *e)
 {
-        publish_job_t *job;
+        publish_job_t *job, *next;
 
         if (!e)
                 return;
         publish_engine_stop(e);
-        /* what was never collected, and what was submitted after the thread ended */
-        for (int round = 0; round < 2; round++) {
-                publish_job_t *next;
-                job = round ? e->submitted : publish_engine_results(e);
-                for (; job; job = next) {
+        /* what was never collected */
+        if (e->queues) {
+                for (job = publish_engine_results(e); job; job = next) {
                         next = job->next;
                         publish_job_free(job);
                 }
+                cb_queue_fini(&e->in);
+                cb_queue_fini(&e->out);
         }
         while (e->nidle)
                 curl_easy_cleanup(e->idle[--e->nidle]);
         if (e->multi)
                 curl_multi_cleanup(e->multi);
         publish_hosts_destroy(e->hosts);
-        pthread_mutex_destroy(&e->mtx);
         free(e->user_agent);
         free(e->proxy);
         free(e);
@@ -331,37 +344,34 @@ void publish_engine_destroy(publish_engine_t *e)
 
 void publish_engine_submit(publish_engine_t *e, publish_job_t *job)
 {
-        job->next = NULL;
-        pthread_mutex_lock(&e->mtx);
-        if (e->submitted_tail)
-                e->submitted_tail->next = job;
-        else
-                e->submitted = job;
-        e->submitted_tail = job;
-        e->pending++;
-        pthread_mutex_unlock(&e->mtx);
-        curl_multi_wakeup(e->multi);
+        __atomic_add_fetch(&e->pending, 1, __ATOMIC_RELAXED);
+        if (cb_queue_push(&e->in, &job->link) == CB_QUEUE_OK)
+                return;
+        /* stopped: it comes back at once, failed (nothing else pushes to out any more) */
+        job->status = -1;
+        job->retry_after_s = -1;
+        job->refused = 0;
+        snprintf(job->error, sizeof(job->error), "the delivery engine is stopped");
+        cb_queue_push(&e->out, &job->link);
 }
 
 publish_job_t *publish_engine_results(publish_engine_t *e)
 {
-        publish_job_t *jobs, *job;
+        cb_qlink_t *l = cb_queue_take_all(&e->out, NULL, NULL);
+        publish_job_t *first = NULL, **tail = &first, *job;
+        size_t n = 0;
 
-        pthread_mutex_lock(&e->mtx);
-        jobs = e->done;
-        e->done = e->done_tail = NULL;
-        for (job = jobs; job; job = job->next)
-                e->pending--;
-        pthread_mutex_unlock(&e->mtx);
-        return jobs;
+        for (; l; l = l->next, n++) {
+                job = CB_QUEUE_ENTRY(l, publish_job_t, link);
+                *tail = job;
+                tail = &job->next;
+        }
+        *tail = NULL;
+        __atomic_sub_fetch(&e->pending, n, __ATOMIC_RELAXED);
+        return first;
 }
 
 size_t publish_engine_pending(publish_engine_t *e)
 {
-        size_t n;
-
-        pthread_mutex_lock(&e->mtx);
-        n = e->pending;
-        pthread_mutex_unlock(&e->mtx);
-        return n;
+        return __atomic_load_n(&e->pending, __ATOMIC_RELAXED);
 }

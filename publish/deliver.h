@@ -6,8 +6,8 @@
  * and Retry-After are kept, and no size cap applies (the attempt's time-out bounds it).
  *
  * Threads: any one thread submits jobs and collects results; the engine's thread owns every
- * libcurl handle. Jobs cross over in two mutex-guarded lists; submitting wakes the engine, and
- * results going to an empty list wake the collector's cb_wake (once per round of transfers). */
+ * libcurl handle. Jobs cross over in two cb_queues; submitting wakes the engine, and results
+ * going to an empty queue wake the collector's cb_wake (once per round of transfers). */
 #ifndef PUBLISH_DELIVER_H
 #define PUBLISH_DELIVER_H
 
@@ -15,12 +15,14 @@
 #include <stdint.h>
 #include <curl/curl.h>
 
+#include "cb_queue.h"
 #include "cb_wake.h"
 #include "ssrf.h"
 
 /* One attempt: what to send, then how it went. */
 typedef struct publish_job {
-        struct publish_job *next;
+        struct publish_job *next; /* of the lists publish_engine_results returns */
+        cb_qlink_t link;          /* the engine's queues' */
         /* in: owned by the job, freed by publish_job_free */
         char *url;
         char *body;
@@ -72,7 +74,8 @@ void publish_engine_stop(publish_engine_t *e);
 /* Frees a stopped engine. NULL is a no-op. */
 void publish_engine_destroy(publish_engine_t *e);
 
-/* Hands job over (the engine owns it until it comes back from publish_engine_results). */
+/* Hands job over (the engine owns it until it comes back from publish_engine_results); after
+ * publish_engine_stop it comes back at once, failed. */
 void publish_engine_submit(publish_engine_t *e, publish_job_t *job);
 
 /* Takes every finished job, oldest first, as a list the caller owns; NULL when none. */
