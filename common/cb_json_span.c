@@ -12,14 +12,18 @@ static const char *skip_ws(const char *p, const char *end)
         return p;
 }
 
-/* p at a '"': just past the closing one, or NULL. */
+/* p at a '"': just past the closing one, or NULL. A quote closes the string when an even number
+ * of backslashes comes before it; memchr finds the quotes (most of a JSON text is strings). */
 static const char *skip_string(const char *p, const char *end)
 {
-        for (p++; p < end; p++) {
-                if (*p == '\\')
-                        p++; /* the escaped character (\uXXXX's digits need no care) */
-                else if (*p == '"')
-                        return p + 1;
+        const char *q = p + 1, *b;
+
+        while (q < end && (q = memchr(q, '"', (size_t)(end - q)))) {
+                for (b = q; b > p + 1 && b[-1] == '\\'; b--)
+                        ;
+                if (((q - b) & 1) == 0)
+                        return q + 1;
+                q++;
         }
         return NULL;
 }
