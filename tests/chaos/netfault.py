@@ -123,7 +123,7 @@ def deliveries_after(receivers, t):
 def effects(run, figures, kport, r0):
     """The faults reached the links they were meant for: publish's broker connections went
     through the proxy and broke there, and attempts to r0 met the link down."""
-    text = run.publish.log_text()
+    text = run.publish.logs()
     broken = sum(1 for line in text.splitlines() if f"127.0.0.1:{kport}" in line and any(
         w in line for w in ("Disconnected", "refused", "timed out", "reset", "failed")))
     figures["publish-broker connections broken (publish's log)"] = broken

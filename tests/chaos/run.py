@@ -10,9 +10,11 @@ import time
 import uuid
 
 import check
-from world import (BUILD, DELIVERY_TIMEOUT_S, LADDER, POLL_KEYS, WEBHOOK_INSTANCES, Broker,
-                   ChaosReceiver, Clients, Feeder, Proc, instances, receiver_of, wait_for)
-from fake_close import FakeClose  # world.py puts tests/integration on the path
+from world import (DELIVERY_TIMEOUT_S, LADDER, POLL_KEYS, WEBHOOK_INSTANCES, Broker,
+                   ChaosReceiver, Clients, Feeder, instances, receiver_of, wait_for)
+# world.py puts tests/integration on the path
+from fake_close import FakeClose
+from harness import BUILD, Service
 
 
 class Run:
@@ -78,21 +80,24 @@ class Run:
         env = {"KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap(),
                "CLOSEBRIDGE_TOPIC_PREFIX": self.prefix}
         # the poller's group is dynamic: a killed ingest holds its instances until its session
-        # times out, 6 s here; publish keeps its defaults (a static member, 10 s sessions)
-        self.ingest = Proc(self.work, "ingest", [
+        # times out, 6 s here; publish keeps its defaults (a static member, 10 s sessions).
+        # Both are started below, each again after every kill -9, on the same port.
+        self.ingest = Service(self.work, "ingest", [
             "--instances-file", self.instances_file, "--poller-group-id", self.group + "-poller",
             "--poller-transactional-id", f"{self.name}-{self.group}-poller",
             "--ack-timeout-ms", "3000", "--retry-after-s", "1", "--poll-overlap-s", "5"],
-            {**env, "KAFKA_SESSION_TIMEOUT_MS": "6000", "KAFKA_HEARTBEAT_INTERVAL_MS": "1000"})
+            {**env, "KAFKA_SESSION_TIMEOUT_MS": "6000", "KAFKA_HEARTBEAT_INTERVAL_MS": "1000"},
+            start=False)
         penv = dict(env)
         if publish_bootstrap:
             penv["KAFKA_BOOTSTRAP_SERVERS"] = publish_bootstrap
-        self.publish = Proc(self.work, "publish", [
+        self.publish = Service(self.work, "publish", [
             "--group-id", self.group, "--retry-schedule", LADDER,
             "--delivery-timeout-ms", str(DELIVERY_TIMEOUT_S * 1000),
-            "--breaker-cooldown-ms", str(self.breaker_cooldown_ms), "--allow-private-targets", "127.0.0.0/8"], penv)
-        self.time("ingest ready (first start)", self.ingest.start().ready())
-        self.time("publish ready (first start)", self.publish.start().ready())
+            "--breaker-cooldown-ms", str(self.breaker_cooldown_ms), "--allow-private-targets", "127.0.0.0/8"], penv,
+            start=False)
+        self.time("ingest ready (first start)", self.ingest.start().ready(120).ready_s)
+        self.time("publish ready (first start)", self.publish.start().ready(120).ready_s)
         self.receivers_of = receiver_of(self.insts, self.receivers, aliases)
         self.retry_topics = sorted({f"closeio.events.retry.{d}" for d in LADDER.split(",")})
         self.clients = Clients(self.ingest.url, WEBHOOK_INSTANCES, self.nclients, self.seed)
@@ -106,9 +111,9 @@ class Run:
             for p in (self.ingest, self.publish):
                 with self.lock:
                     expected = p.name in self.expected_exits
-                if not expected and p.proc and p.proc.poll() is not None:
+                if not expected and p.proc and not p.alive():
                     self.violation(f"{p.name} exited on its own with status {p.proc.returncode}:"
-                                   f"\n{p.log_tail(3000)}")
+                                   f"\n{p.logs(current=True)[-3000:]}")
                     p.start()
             time.sleep(0.5)   # how often the watch looks, not a wait for a state
 
@@ -125,7 +130,7 @@ class Run:
         with self.lock:
             self.expected_exits.discard(proc.name)
         try:
-            took = proc.ready()
+            took = proc.ready(120).ready_s
             self.time(f"{proc.name} ready after kill -9", took)
             msg = f"{proc.name} ready again in {took:.1f} s"
             if proc.name == "publish":
@@ -202,11 +207,14 @@ class Run:
         for v in violations:
             self.violation(v)
         for p in (self.ingest, self.publish):
-            code = p.stop()
+            try:
+                code = p.stop(timeout=40)
+            except AssertionError:   # not stopped in time, so killed: noted below, the run goes on
+                code = None
             if code != 0:
                 self.violation(f"{p.name} stopped by SIGTERM exited with {code}:\n"
-                               f"{p.log_tail(3000)}")
-            found = check.sanitizer_reports(p.log_text())
+                               f"{p.logs(current=True)[-3000:]}")
+            found = check.sanitizer_reports(p.logs())
             if found:
                 self.violation(f"{p.name}: sanitizer reports {found[:3]}")
         self.broker.stop()

@@ -1,11 +1,11 @@
-"""The pieces a chaos run is made of, on loopback: a broker of its own, ingest and publish that can
-be killed and started again on the same port, receivers whose answers follow each event's fate
-(and that can go down), webhook clients that send until acknowledged, as Close does, and a
-feeder of a fake Close Event Log. Waits poll a condition with a deadline (harness.wait_for)."""
+"""The pieces a chaos run is made of, on loopback: a broker of its own, receivers whose answers
+follow each event's fate (and that can go down), webhook clients that send until acknowledged, as
+Close does, and a feeder of a fake Close Event Log. ingest and publish are harness.Service, which
+can be killed and started again on the same port. Waits poll a condition with a deadline
+(harness.wait_for)."""
 import json
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -18,8 +18,8 @@ sys.path.insert(0, os.path.join(_here, "..", "integration"))
 os.environ.setdefault("CB_SOURCE_DIR", os.path.normpath(os.path.join(_here, "..", "..")))
 os.environ.setdefault("CB_BUILD_DIR", os.path.join(os.environ["CB_SOURCE_DIR"], "build"))
 from fake_close import close_date  # noqa: E402
-from harness import (BUILD, JSON, Server, b64id, bootstrap, fixture, free_port,  # noqa: E402
-                     instance, kafka_sh, request, wait_for)
+from harness import (JSON, Server, b64id, bootstrap, fixture, free_port, instance,  # noqa: E402
+                     kafka_sh, request, wait_for)
 import http.server  # noqa: E402
 
 
@@ -61,79 +61,6 @@ class Broker:
     def proxied(self):
         with open(os.path.join(self.dir, "proxied")) as f:
             return f.read().strip()
-
-
-class Proc:
-    """ingest or publish, restartable on the same port (so clients keep their URL and the poller
-    its transactional id). Each start has its own log file."""
-
-    def __init__(self, work, name, args, env):
-        self.work, self.name, self.args, self.env = work, name, args, env
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc, self.logs_paths, self.started = None, [], 0.0
-
-    def start(self):
-        path = os.path.join(self.work, f"{self.name}-{len(self.logs_paths)}.log")
-        self.logs_paths.append(path)
-        full_env = dict(os.environ)
-        full_env.update(self.env)
-        with open(path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [os.path.join(BUILD, f"closebridge-{self.name}"), "--http-bind", "127.0.0.1",
-                 "--http-port", str(self.port), "--log-format", "text"] + self.args,
-                stdout=log, stderr=subprocess.STDOUT, env=full_env)
-        self.started = time.monotonic()
-        return self
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def is_ready(self):
-        if not self.alive():
-            raise AssertionError(f"{self.name} exited with {self.proc.returncode}:\n"
-                                 + self.log_tail())
-        try:
-            return request("GET", self.url + "/readyz", timeout=2).status == 200
-        except OSError:
-            return False
-
-    def ready(self, timeout=120):
-        """Waits for /readyz; returns the seconds since this start."""
-        wait_for(f"{self.name} to be ready", self.is_ready, timeout, 0.02)
-        return time.monotonic() - self.started
-
-    def metrics(self):
-        try:
-            return request("GET", self.url + "/metrics", timeout=2).body.decode()
-        except OSError:
-            return ""
-
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self, timeout=40):
-        """SIGTERM; returns the exit status (None when it had to be killed)."""
-        if not self.alive():
-            return self.proc.returncode
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return None
-
-    def log_text(self):
-        out = []
-        for path in self.logs_paths:
-            with open(path, "rb") as f:
-                out.append(f"----- {path}\n" + f.read().decode(errors="replace"))
-        return "\n".join(out)
-
-    def log_tail(self, n=4000):
-        with open(self.logs_paths[-1], "rb") as f:
-            return f.read().decode(errors="replace")[-n:]
 
 
 # ---- fates: what a receiver answers to each event, from the event's id alone ----
@@ -419,11 +346,12 @@ def receiver_of(insts, receivers, aliases=None):
 
 
 def first_attempt(proc, timeout=120):
-    """Waits until proc made its first delivery attempt; returns the seconds since its start."""
+    """Waits until proc (a harness.Service) made its first delivery attempt; returns the seconds
+    since its start."""
     import re
     pat = re.compile(r"^closebridge_delivery_attempts_total\{[^}]*\} [1-9]", re.M)
     wait_for(f"a delivery attempt by the restarted {proc.name}",
              lambda: pat.search(proc.metrics()) or (not proc.alive() and (_ for _ in ()).throw(
-                 AssertionError(f"{proc.name} exited:\n{proc.log_tail()}"))),
+                 AssertionError(f"{proc.name} exited:\n{proc.logs(current=True)[-4000:]}"))),
              timeout, 0.02)
     return time.monotonic() - proc.started

@@ -172,47 +172,97 @@ def instance(instance_id, callback_url, **config):
 
 
 class Service:
-    """One closebridge process (ingest or publish) with its log in the work directory."""
+    """One closebridge process (ingest or publish) with its log in the work directory. start()
+    runs it again on the same port after it exited or was killed (clients keep its URL, the
+    poller its transactional id), each start with a log file of its own."""
 
-    def __init__(self, work, name, args, env):
-        self.name, self.work = name, work
+    def __init__(self, work, name, args, env, start=True):
+        self.name, self.work, self.args, self.env = name, work, list(args), env
         self.port = free_port()
-        self.log_path = os.path.join(work, f"{name}-{self.port}.log")
-        self.log = open(self.log_path, "wb")
-        full_env = dict(os.environ)
-        full_env.update(env)
-        self.proc = subprocess.Popen(
-            [os.path.join(BUILD, f"closebridge-{name}"), "--http-bind", "127.0.0.1",
-             "--http-port", str(self.port), "--log-format", "text"] + args,
-            stdout=self.log, stderr=subprocess.STDOUT, env=full_env)
         self.url = f"http://127.0.0.1:{self.port}"
+        self.proc, self.log_paths = None, []
+        # when the current start was (monotonic), and how long after it ready() saw /readyz
+        # answer 200 (ready() returns self, for tests that chain it)
+        self.started = self.ready_s = None
+        if start:
+            self.start()
 
-    def ready(self, timeout=60):
-        def check():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"{self.name} exited with {self.proc.returncode}:\n"
-                                     + self.logs())
-            try:
-                return request("GET", self.url + "/readyz", timeout=2).status == 200
-            except OSError:
-                return False
-        wait_for(f"{self.name} to be ready", check, timeout)
+    @property
+    def log_path(self):
+        """The current start's log file."""
+        return self.log_paths[-1]
+
+    def start(self):
+        """Starts the process (again: on the same port, with a new log file); returns self."""
+        if self.alive():
+            raise AssertionError(f"{self.name} is running already")
+        n = len(self.log_paths)
+        self.log_paths.append(os.path.join(self.work, f"{self.name}-{self.port}"
+                                           + (f"-{n}" if n else "") + ".log"))
+        full_env = dict(os.environ)
+        full_env.update(self.env)
+        # the process has the log file as its stdout and stderr: this side's copy can go
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [os.path.join(BUILD, f"closebridge-{self.name}"), "--http-bind", "127.0.0.1",
+                 "--http-port", str(self.port), "--log-format", "text"] + self.args,
+                stdout=log, stderr=subprocess.STDOUT, env=full_env)
+        self.started, self.ready_s = time.monotonic(), None
         return self
 
-    def logs(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode(errors="replace")
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def is_ready(self):
+        """Whether /readyz answers 200; fails (AssertionError) when the process has exited."""
+        if not self.alive():
+            raise AssertionError(f"{self.name} exited with {self.proc.returncode}:\n"
+                                 + self.logs(current=True)[-4000:])
+        try:
+            return request("GET", self.url + "/readyz", timeout=2).status == 200
+        except OSError:
+            return False
+
+    def ready(self, timeout=60):
+        """Waits for /readyz, polled every 20 ms (ready_s is a measurement: chaos runs report
+        it); returns self, with ready_s the seconds since this start."""
+        wait_for(f"{self.name} to be ready", self.is_ready, timeout, 0.02)
+        self.ready_s = time.monotonic() - self.started
+        return self
+
+    def metrics(self):
+        """The text of /metrics; empty when it does not answer."""
+        try:
+            return request("GET", self.url + "/metrics", timeout=2).body.decode()
+        except OSError:
+            return ""
+
+    def logs(self, current=False):
+        """What the log says: of every start, one after the other (default), or of the current
+        one."""
+        out = []
+        for path in self.log_paths[-1:] if current else self.log_paths:
+            with open(path, "rb") as f:
+                out.append(f.read().decode(errors="replace"))
+        return "".join(out)
+
+    def kill(self):
+        """kill -9, and waits for the exit."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
-        if self.proc.poll() is None:
+        """Sends sig; returns the exit status. Fails (AssertionError) when the process did not
+        exit within timeout, after killing it."""
+        if self.proc is None:
+            return None
+        if self.alive():
             self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                self.kill()
                 raise AssertionError(f"{self.name} did not stop within {timeout} s")
-        self.log.close()
         return self.proc.returncode
 
 
@@ -262,15 +312,15 @@ class Bridge:
         process's log, also of one killed or never stopped by the test."""
         reported = []
         for s in self.services:
-            if s.proc.poll() is None:
-                s.proc.kill()
-                s.proc.wait()
+            if s.alive():
+                s.kill()
             logs = s.logs()
             hit = SANITIZER_REPORT.search(logs)
+            paths = " + ".join(s.log_paths)
             if hit:
-                reported.append(f"{s.log_path} ({hit.group(0)})")
+                reported.append(f"{paths} ({hit.group(0)})")
             if failed or hit:
-                print(f"----- {s.log_path}\n{logs}")
+                print(f"----- {paths}\n{logs}")
         if reported:
             raise AssertionError(f"sanitizer reports in {', '.join(reported)}")
         if not failed:
