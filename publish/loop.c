@@ -18,11 +18,10 @@
 #include "client.h"
 #include "consume.h"
 #include "group.h"
+#include "loop.h"
 #include "move.h"
 #include "state.h"
 
-#define PUBLISH_IDLE_MS       1000
-#define PUBLISH_MOVE_AGAIN_MS 100
 /* messages taken in one pass at most, so that results and commits are served between them
    when the consumer's queue holds many that finish at once (skipped or already final) */
 #define PUBLISH_PASS_MAX 512
@@ -87,19 +86,19 @@ static void take(publish_t *pub, rd_kafka_message_t *rkm)
         rd_kafka_message_destroy(rkm);
 }
 
-/* Milliseconds until the next commit is due: commit-interval-ms after the last while something
- * is final and uncommitted, or an unanswered one's staleness; PUBLISH_IDLE_MS when nothing is
- * to commit (what makes an offset final wakes the loop). */
-static int64_t commit_wait(const publish_t *pub, int64_t now)
+int64_t publish_loop_sleep_ms(const publish_t *pub, int64_t now, int64_t held_ms)
 {
         const publish_state_t *st = pub->state;
-        int64_t due;
+        int64_t wait = min64(held_ms, PUBLISH_IDLE_MS), due;
 
-        if (!st->stored && !st->recommit)
-                return PUBLISH_IDLE_MS;
-        due = st->last_commit_ms +
-              (st->commit_out ? PUBLISH_COMMIT_STALE_MS : pub->conf.commit_interval_ms);
-        return due > now ? due - now : 0;
+        if (st->stored || st->recommit) {
+                due = st->last_commit_ms +
+                      (st->commit_out ? PUBLISH_COMMIT_STALE_MS : pub->conf.commit_interval_ms);
+                wait = min64(wait, due > now ? due - now : 0);
+        }
+        if (st->reproduce)
+                wait = min64(wait, PUBLISH_MOVE_AGAIN_MS);
+        return wait < 0 ? 0 : wait;
 }
 
 /* One pass over every source. Returns the milliseconds the loop may sleep. */
@@ -127,10 +126,7 @@ static int64_t serve(publish_t *pub)
         now = cb_time_now_ms();
         if (now - pub->state->last_commit_ms >= pub->conf.commit_interval_ms)
                 publish_group_commit(pub, 1, 0);
-        wait = min64(wait, commit_wait(pub, now));
-        if (pub->state->reproduce)
-                wait = min64(wait, PUBLISH_MOVE_AGAIN_MS);
-        return wait;
+        return publish_loop_sleep_ms(pub, now, wait);
 }
 
 int publish_consume_loop(publish_t *pub)
