@@ -289,7 +289,7 @@ static void run_free(run_t *r)
 
 /* Sets up r: the multi handle with publish's connection limits and min(N, C) easy handles,
  * or min(N, C, H) over plain http://, where publish's engine keeps the transfers beyond a
- * destination's connections waiting outside libcurl (publish/hosts.h): an HTTP/1.1 connection
+ * destination's connections waiting outside libcurl (cb_turns.h): an HTTP/1.1 connection
  * carries one at a time, so they would only wait in libcurl's pending list, which costs libcurl
  * CPU on every pass. Returns 0 or -1 with a message (r then holds what was made, for run_free). */
 static int run_init(run_t *r, const opts_t *o, const char *body, long len)

@@ -1,5 +1,5 @@
 /* cb map: uthash (Debian uthash-dev, header only), the project's hash maps (common/cb_table.c,
- * ingest/poller.c, poll_stored.c, publish/keys.c, lookup.c, breaker.c), without its default of
+ * ingest/poller.c, poll_stored.c, cb_turns.c, publish/lookup.c, breaker.c), without its default of
  * exit() on a failed allocation: an add that cannot allocate leaves the element out of the
  * table and sets map_add_failed, which the caller clears before the add and checks after. Every
  * .c file that includes it, itself or through a header, gets a flag of its own; a table is used

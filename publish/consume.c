@@ -62,10 +62,10 @@ static void dispatch(publish_t *pub, item_t *it);
 /* it's attempt is over (call before it may be freed): the next of its key may go. */
 static void release_key(publish_t *pub, item_t *it)
 {
-        item_t *next = publish_keys_release(pub->state->keys, it);
+        cb_turn_t *next = cb_turns_release(pub->state->keys, &it->turn);
 
         if (next)
-                dispatch(pub, next);
+                dispatch(pub, CB_TURN_ENTRY(next, item_t, turn));
 }
 
 /* What follows a failed attempt, made (job) or stood in for by an open breaker (job NULL), as
@@ -266,7 +266,7 @@ static void prepare(publish_t *pub, item_t *it)
                 publish_move_dlq(pub, it, "event.notification.callback.url is not a URL");
                 return;
         }
-        if (publish_keys_add(pub->state->keys, it)) /* first of its key, or unguarded */
+        if (cb_turns_admit(pub->state->keys, it->key, &it->turn)) /* first, or unguarded */
                 dispatch(pub, it);
 }
 
@@ -366,7 +366,7 @@ int publish_consumer_new(publish_t *pub, char *errstr, size_t errstr_size)
 {
         pub->state = calloc(1, sizeof(*pub->state));
         pub->offsets = publish_offsets_new();
-        if (!pub->state || !pub->offsets || !(pub->state->keys = publish_keys_new()) ||
+        if (!pub->state || !pub->offsets || !(pub->state->keys = cb_turns_new(1)) ||
             !(pub->state->parked = publish_parked_new()) ||
             !(pub->state->lookup = publish_lookup_new(pub->m_table_syncs))) {
                 snprintf(errstr, errstr_size, "out of memory");
@@ -381,6 +381,7 @@ void publish_consumer_close(publish_t *pub)
 {
         publish_state_t *st = pub->state;
         item_t *it, *next;
+        cb_turn_t *turn, *tnext;
 
         /* rd_kafka_destroy waits for every message of its consumer to be destroyed, and items
            own theirs (held for a retry topic, say): the producer's reports first (they refer to
@@ -394,7 +395,12 @@ void publish_consumer_close(publish_t *pub)
                         next = it->next;
                         publish_item_free(it);
                 }
-                publish_keys_destroy(st->keys);
+                /* waiting behind another of their key (own messages too) */
+                for (turn = cb_turns_take_waiting(st->keys); turn; turn = tnext) {
+                        tnext = turn->next;
+                        publish_item_free(CB_TURN_ENTRY(turn, item_t, turn));
+                }
+                cb_turns_destroy(st->keys);
                 publish_lookup_destroy(st->lookup);
                 free(st);
                 pub->state = NULL;

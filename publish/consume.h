@@ -17,7 +17,7 @@
  * The loop runs on one thread and is split over modules that all run on it: loop.c (the loop:
  * one sleep on a wake-up, then every source served), consume.c (messages and results), group.c
  * (membership, commits, pausing, a new consumer after fencing), client.c (the consumer and the
- * producer), lookup.c (envelope -> instance), keys.c (per-key ordering), parked.c (retry items
+ * producer), lookup.c (envelope -> instance), cb_turns (per-key ordering), parked.c (retry items
  * held until due), move.c (retry and dead-letter moves), request.c (the callback's headers) and
  * attempt_log.c (the attempts log); state.h holds their shared state. */
 #ifndef PUBLISH_CONSUME_H

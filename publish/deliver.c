@@ -11,7 +11,7 @@
 #include "cb_retry_after.h"
 #include "cb_queue.h"
 #include "cb_time.h"
-#include "hosts.h"
+#include "cb_turns.h"
 #include "retry.h"
 
 #define IDLE_HANDLES 512
@@ -29,7 +29,7 @@ struct publish_engine {
         /* engine thread only */
         cb_qlink_t *round_first, *round_last; /* finished on this round, to go out */
         size_t round_n;
-        publish_hosts_t *hosts;  /* admission per destination */
+        cb_turns_t *hosts;       /* admission per destination (plain http only) */
         publish_job_t *starting; /* admitted, to start on this round (linked by next) */
         publish_job_t *active;   /* in flight */
         CURL *idle[IDLE_HANDLES];
@@ -70,7 +70,8 @@ static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct 
  * waiting job, if any, goes to starting. */
 static void push_done(publish_engine_t *e, publish_job_t *job)
 {
-        publish_job_t *next = publish_hosts_release(e->hosts, job);
+        cb_turn_t *turn = cb_turns_release(e->hosts, &job->turn);
+        publish_job_t *next = turn ? CB_TURN_ENTRY(turn, publish_job_t, turn) : NULL;
 
         if (next) {
                 next->next = e->starting;
@@ -211,23 +212,30 @@ static void start_waiting(publish_engine_t *e)
         }
 }
 
-/* Hands back a job that never started, at shutdown: counted (admitted, so its end may admit
- * the next waiting one, which push_done puts on starting) or waiting. */
-static void abandon(publish_engine_t *e, publish_job_t *job, int counted)
+/* Hands back a job that never started, at shutdown (the end of its turn, when it had one,
+ * may give the next waiting job its turn: push_done puts that on starting). */
+static void abandon(publish_engine_t *e, publish_job_t *job)
 {
         job->status = -1;
         job->retry_after_s = -1;
         job->refused = 0;
         snprintf(job->error, sizeof(job->error), "abandoned at shutdown");
-        if (!counted)
-                job->host = NULL;
         push_done(e, job);
+}
+
+/* The key the job waits its turn under: its destination over plain http (one request at a
+ * time per connection); none over TLS, where HTTP/2 may carry many at once and libcurl
+ * decides. */
+static const char *turn_key(const publish_job_t *job)
+{
+        return strncasecmp(job->url, "http:", 5) ? NULL : job->dest;
 }
 
 static void *engine_main(void *arg)
 {
         publish_engine_t *e = arg;
-        publish_job_t *job, *next;
+        publish_job_t *job;
+        cb_turn_t *turn, *tnext;
         cb_qlink_t *l, *lnext;
         CURLMsg *msg;
         int running, left, stop;
@@ -237,10 +245,7 @@ static void *engine_main(void *arg)
                         lnext = l->next;
                         job = CB_QUEUE_ENTRY(l, publish_job_t, link);
                         job->next = NULL;
-                        /* over TLS, HTTP/2 may carry many at once: libcurl decides */
-                        if (strncasecmp(job->url, "http:", 5))
-                                job->dest = NULL;
-                        if (publish_hosts_admit(e->hosts, job))
+                        if (cb_turns_admit(e->hosts, turn_key(job), &job->turn))
                                 start(e, job);
                 }
                 start_waiting(e);
@@ -265,11 +270,11 @@ static void *engine_main(void *arg)
         }
         while ((job = e->starting)) {
                 e->starting = job->next;
-                abandon(e, job, 1);
+                abandon(e, job);
         }
-        for (job = publish_hosts_take_all(e->hosts); job; job = next) {
-                next = job->next;
-                abandon(e, job, 0);
+        for (turn = cb_turns_take_waiting(e->hosts); turn; turn = tnext) {
+                tnext = turn->next;
+                abandon(e, CB_TURN_ENTRY(turn, publish_job_t, turn));
         }
         flush_round(e);
         return NULL;
@@ -285,7 +290,7 @@ publish_engine_t *publish_engine_new(const publish_engine_conf_t *conf)
         e->user_agent = conf->user_agent ? strdup(conf->user_agent) : NULL;
         e->proxy = strdup(conf->proxy ? conf->proxy : "");
         e->multi = curl_multi_init();
-        e->hosts = publish_hosts_new((size_t)conf->max_host_connections);
+        e->hosts = cb_turns_new((size_t)conf->max_host_connections);
         if (!e->proxy || !e->multi || !e->hosts)
                 goto fail;
         if (cb_queue_init(&e->in, 0, wake_engine, e))
@@ -336,7 +341,7 @@ void publish_engine_destroy(publish_engine_t *e)
                 curl_easy_cleanup(e->idle[--e->nidle]);
         if (e->multi)
                 curl_multi_cleanup(e->multi);
-        publish_hosts_destroy(e->hosts);
+        cb_turns_destroy(e->hosts);
         free(e->user_agent);
         free(e->proxy);
         free(e);

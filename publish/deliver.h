@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 
 #include "cb_queue.h"
+#include "cb_turns.h"
 #include "cb_wake.h"
 #include "ssrf.h"
 
@@ -31,7 +32,7 @@ typedef struct publish_job {
         void *opaque; /* the submitter's, untouched */
         /* the destination's key ("scheme://host:port"), borrowed until the job comes back, or
            NULL; plain http:// jobs with one wait their turn in the engine beyond
-           max_host_connections (hosts.h) */
+           max_host_connections (cb_turns.h) */
         const char *dest;
         /* out */
         long status;        /* HTTP status, or -1 for a transport error */
@@ -43,7 +44,7 @@ typedef struct publish_job {
         CURL *easy;
         int64_t started_ms;
         const publish_ssrf_t *ssrf;
-        void *host; /* hosts.c's entry it is counted against */
+        cb_turn_t turn; /* its turn at its destination (cb_turns.h) */
         struct publish_job *active_prev, *active_next;
 } publish_job_t;
 

@@ -1,6 +1,6 @@
 /* publish item: one consumed message on its way to a final state (consume.h), as the consume
- * loop's modules pass it around. An item is owned by exactly one holder at a time: a key's
- * queue (keys.h), a parked partition (parked.h), the delivery engine while an attempt is in
+ * loop's modules pass it around. An item is owned by exactly one holder at a time: its key's
+ * turns (cb_turns.h), a parked partition (parked.h), the delivery engine while an attempt is in
  * flight (its job's opaque), the producer while it is moved to another topic (move.h). */
 #ifndef PUBLISH_ITEM_H
 #define PUBLISH_ITEM_H
@@ -10,6 +10,7 @@
 
 #include "cb_envelope.h"
 #include "cb_instance.h"
+#include "cb_turns.h"
 
 typedef struct publish_item {
         struct publish_item *next; /* in its holder's list */
@@ -21,6 +22,7 @@ typedef struct publish_item {
         const char *dead_reason;   /* set while it is moved to the dead-letter topic (static) */
         cb_instance_t *inst;       /* a reference, while being delivered */
         char *key;                 /* ordering key: instance id, '\n', subject */
+        cb_turn_t turn;            /* its turn under key (one in flight per key) */
         char *body;
         const char *content_type;
         char env_id[CB_ENVELOPE_ID_MAX];

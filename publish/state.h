@@ -3,14 +3,14 @@
 #ifndef PUBLISH_STATE_H
 #define PUBLISH_STATE_H
 
+#include "cb_turns.h"
 #include "item.h"
-#include "keys.h"
 #include "lookup.h"
 #include "parked.h"
 #include "publish.h"
 
 typedef struct publish_state {
-        publish_keys_t *keys;      /* per-key ordering */
+        cb_turns_t *keys;          /* per-key ordering: one turn per key at a time */
         publish_parked_t *parked;  /* retry-topic items held until due */
         publish_lookup_t *lookup;  /* envelope -> instance */
         publish_item_t *reproduce; /* items whose move to another topic must be tried again */
