@@ -64,7 +64,10 @@ void publish_drain(publish_t *pub, int64_t timeout_ms)
                 if ((!publish_engine_pending(pub->engine) && !rd_kafka_outq_len(pub->prk)) ||
                     left <= 0)
                         break;
-                woke |= cb_wake_wait(pub->wake, min64(left, PUBLISH_MOVE_AGAIN_MS)) == 1;
+                /* what is in flight wakes it; only refused moves are tried on a timer */
+                woke |= cb_wake_wait(pub->wake, pub->state->reproduce
+                                                    ? min64(left, PUBLISH_MOVE_AGAIN_MS)
+                                                    : left) == 1;
         }
         /* the wake-ups taken here may have been the consumer's (this runs inside a rebalance
            callback too): pass them on to the loop's next wait */
