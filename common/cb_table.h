@@ -12,8 +12,8 @@
 typedef struct cb_table cb_table_t;
 
 /* Creates the table for topic (full name) with a consumer configured from kc and starts its
- * thread. Borrows kc and topic for the table's life. Returns NULL with errstr set when the
- * consumer cannot be created or the topic's partitions cannot be read. */
+ * thread. Reads kc during the call only; borrows topic for the table's life. Returns NULL with
+ * errstr set when the consumer cannot be created or the topic's partitions cannot be read. */
 cb_table_t *cb_table_new(const cb_kafka_conf_t *kc, const char *topic, char *errstr,
                          size_t errstr_size);
 

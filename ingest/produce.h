@@ -16,7 +16,7 @@
 
 typedef struct ingest_producer ingest_producer_t;
 
-/* Creates the producer from kc (borrowed for its life) and starts its poll thread.
+/* Creates the producer from kc (read during the call only) and starts its poll thread.
  * Returns NULL with errstr set. */
 ingest_producer_t *ingest_producer_new(const cb_kafka_conf_t *kc, int ack_timeout_ms,
                                        long retry_after_s, char *errstr, size_t errstr_size);
