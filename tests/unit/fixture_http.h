@@ -4,12 +4,14 @@
 #ifndef TEST_FIXTURE_HTTP_H
 #define TEST_FIXTURE_HTTP_H
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <curl/curl.h>
 
 #include "cb_http.h"
+#include "cb_time.h"
 
 typedef struct {
         long status; /* 0 when the request failed at the transport */
@@ -42,26 +44,32 @@ static inline cb_http_t *fixture_http_start(cb_http_handler_fn handler, void *op
         return http;
 }
 
+/* Appends what fits of data[0..n) to buf (cap bytes, *len used), NUL-terminated. */
+static inline void fixture_http_append(char *buf, size_t cap, size_t *len, const char *data,
+                                       size_t n)
+{
+        size_t room = cap - 1 - *len, k = n < room ? n : room;
+
+        memcpy(buf + *len, data, k);
+        *len += k;
+        buf[*len] = '\0';
+}
+
 static inline size_t fixture_http_on_body(char *data, size_t size, size_t n, void *arg)
 {
         fixture_http_reply_t *reply = arg;
-        size_t len = size * n, room = sizeof(reply->body) - 1 - reply->len;
 
-        memcpy(reply->body + reply->len, data, len < room ? len : room);
-        reply->len += len < room ? len : room;
-        reply->body[reply->len] = '\0';
-        return len;
+        fixture_http_append(reply->body, sizeof(reply->body), &reply->len, data, size * n);
+        return size * n;
 }
 
 static inline size_t fixture_http_on_header(char *data, size_t size, size_t n, void *arg)
 {
         fixture_http_reply_t *reply = arg;
-        size_t len = size * n, room = sizeof(reply->headers) - 1 - reply->headers_len;
 
-        memcpy(reply->headers + reply->headers_len, data, len < room ? len : room);
-        reply->headers_len += len < room ? len : room;
-        reply->headers[reply->headers_len] = '\0';
-        return len;
+        fixture_http_append(reply->headers, sizeof(reply->headers), &reply->headers_len, data,
+                            size * n);
+        return size * n;
 }
 
 typedef struct {
@@ -133,6 +141,96 @@ static inline long fixture_http_get(int port, const char *path, fixture_http_rep
 {
         fixture_http_call(port, "GET", path, NULL, 0, 0, NULL, reply);
         return reply->status;
+}
+
+/* Quiesces and stops a server of fixture_http_start. */
+static inline void fixture_http_stop(cb_http_t *http)
+{
+        cb_http_quiesce(http);
+        cb_http_stop(http);
+}
+
+/* Requests a handler keeps for the test thread to answer: the handler calls fixture_http_keep
+ * under mtx (which also guards whatever else the test's handler records), the test thread
+ * fixture_http_wait_held. */
+typedef struct {
+        pthread_mutex_t mtx;
+        pthread_cond_t cond;
+        int defer;           /* keep requests */
+        cb_http_req_t *held; /* the kept request, a reference of the test's */
+} fixture_http_held_t;
+
+static inline void fixture_http_held_init(fixture_http_held_t *h)
+{
+        pthread_mutex_init(&h->mtx, NULL);
+        pthread_cond_init(&h->cond, NULL);
+        h->defer = 0;
+        h->held = NULL;
+}
+
+static inline void fixture_http_held_fini(fixture_http_held_t *h)
+{
+        pthread_mutex_destroy(&h->mtx);
+        pthread_cond_destroy(&h->cond);
+}
+
+/* In a handler, with h->mtx held: keeps req when h->defer is set and returns 1 (the handler
+ * must not answer it), else 0. */
+static inline int fixture_http_keep(fixture_http_held_t *h, cb_http_req_t *req)
+{
+        if (!h->defer)
+                return 0;
+        h->held = cb_http_req_ref(req);
+        pthread_cond_broadcast(&h->cond);
+        return 1;
+}
+
+/* Waits up to 10 s for the handler to keep a request; returns it (the test's reference), or
+ * NULL. */
+static inline cb_http_req_t *fixture_http_wait_held(fixture_http_held_t *h)
+{
+        struct timespec deadline;
+        cb_http_req_t *req;
+        int rc = 0;
+
+        cb_time_deadline(&deadline, 10000);
+        pthread_mutex_lock(&h->mtx);
+        while (!h->held && !rc)
+                rc = pthread_cond_timedwait(&h->cond, &h->mtx, &deadline);
+        req = h->held;
+        h->held = NULL;
+        pthread_mutex_unlock(&h->mtx);
+        return req;
+}
+
+/* A POST of {} to /later on port from a thread of its own, for a request the test answers
+ * itself. */
+typedef struct {
+        int port;
+        fixture_http_reply_t reply;
+        CURLcode rc;
+        pthread_t tid;
+} fixture_http_client_t;
+
+static inline void *fixture_http_client_main(void *arg)
+{
+        fixture_http_client_t *c = arg;
+
+        c->rc = fixture_http_call(c->port, "POST", "/later", "{}", 2, 0, NULL, &c->reply);
+        return NULL;
+}
+
+/* Starts c's request to port. Returns 0, or -1 when no thread could be started. */
+static inline int fixture_http_client_start(fixture_http_client_t *c, int port)
+{
+        c->port = port;
+        return pthread_create(&c->tid, NULL, fixture_http_client_main, c) ? -1 : 0;
+}
+
+/* Waits for c's request to end (it has a 10 s time-out of its own). */
+static inline void fixture_http_client_join(fixture_http_client_t *c)
+{
+        pthread_join(c->tid, NULL);
 }
 
 #endif

@@ -6,35 +6,26 @@
 #include <cmocka.h>
 #include <pthread.h>
 #include <string.h>
-#include <time.h>
 
 #include "cb_http.h"
-#include "cb_time.h"
 #include "fixture_http.h"
 
 typedef struct {
-        pthread_mutex_t mtx;
-        pthread_cond_t cond;
+        fixture_http_held_t h; /* its mtx guards calls too */
         cb_http_t *http;
         int port;
         int calls;
-        int defer;           /* keep the request for the test thread to answer */
-        cb_http_req_t *held; /* the kept request, a reference of ours */
 } world_t;
 
 static void handler(void *opaque, cb_http_req_t *req)
 {
         world_t *w = opaque;
 
-        pthread_mutex_lock(&w->mtx);
+        pthread_mutex_lock(&w->h.mtx);
         w->calls++;
-        if (w->defer) {
-                w->held = cb_http_req_ref(req);
-                pthread_cond_broadcast(&w->cond);
-        } else {
+        if (!fixture_http_keep(&w->h, req))
                 cb_http_respond(req, 200, NULL, "{}", 2, NULL, NULL);
-        }
-        pthread_mutex_unlock(&w->mtx);
+        pthread_mutex_unlock(&w->h.mtx);
 }
 
 static int setup(void **state)
@@ -43,8 +34,7 @@ static int setup(void **state)
 
         if (!w)
                 return -1;
-        pthread_mutex_init(&w->mtx, NULL);
-        pthread_cond_init(&w->cond, NULL);
+        fixture_http_held_init(&w->h);
         w->http = fixture_http_start(handler, w, 1000);
         w->port = cb_http_port(w->http);
         *state = w;
@@ -55,10 +45,8 @@ static int teardown(void **state)
 {
         world_t *w = *state;
 
-        cb_http_quiesce(w->http);
-        cb_http_stop(w->http);
-        pthread_mutex_destroy(&w->mtx);
-        pthread_cond_destroy(&w->cond);
+        fixture_http_stop(w->http);
+        fixture_http_held_fini(&w->h);
         free(w);
         return 0;
 }
@@ -104,53 +92,21 @@ static void test_start_reports_a_port_already_taken(void **state)
         assert_non_null(strstr(errstr, "cannot listen on 127.0.0.1 port"));
 }
 
-typedef struct {
-        int port;
-        fixture_http_reply_t reply;
-        CURLcode rc;
-} client_t;
-
-static void *client_main(void *arg)
-{
-        client_t *c = arg;
-
-        c->rc = fixture_http_call(c->port, "POST", "/later", "{}", 2, 0, NULL, &c->reply);
-        return NULL;
-}
-
-/* Waits up to 10 s for the handler to keep a request; returns it (a reference), or NULL. */
-static cb_http_req_t *wait_held(world_t *w)
-{
-        struct timespec deadline;
-        cb_http_req_t *req;
-        int rc = 0;
-
-        cb_time_deadline(&deadline, 10000);
-        pthread_mutex_lock(&w->mtx);
-        while (!w->held && !rc)
-                rc = pthread_cond_timedwait(&w->cond, &w->mtx, &deadline);
-        req = w->held;
-        w->held = NULL;
-        pthread_mutex_unlock(&w->mtx);
-        return req;
-}
-
 static void test_drain_waits_for_a_request_the_process_holds(void **state)
 {
         world_t *w = *state;
-        client_t client = {.port = w->port};
+        fixture_http_client_t client;
         cb_http_req_t *req;
-        pthread_t tid;
 
-        w->defer = 1;
-        assert_int_equal(pthread_create(&tid, NULL, client_main, &client), 0);
-        req = wait_held(w);
+        w->h.defer = 1;
+        assert_int_equal(fixture_http_client_start(&client, w->port), 0);
+        req = fixture_http_wait_held(&w->h);
         assert_non_null(req);
         /* held, so in progress: the drain runs out */
         assert_int_equal(cb_http_drain(w->http, 50), -1);
         assert_int_equal(cb_http_respond(req, 202, NULL, "{}", 2, NULL, NULL), 0);
         cb_http_req_unref(req);
-        pthread_join(tid, NULL);
+        fixture_http_client_join(&client);
         assert_int_equal(client.rc, CURLE_OK);
         assert_int_equal(client.reply.status, 202);
         assert_int_equal(cb_http_drain(w->http, 10000), 0);
@@ -190,9 +146,9 @@ static void test_after_quiesce_a_kept_open_connection_gets_503_and_is_closed(voi
         assert_non_null(strstr(reply.headers, "Connection: close\r\n"));
         assert_non_null(strstr(reply.body, "shutting down"));
         curl_easy_cleanup(curl);
-        pthread_mutex_lock(&w->mtx);
+        pthread_mutex_lock(&w->h.mtx);
         assert_int_equal(w->calls, 1); /* the 503 did not reach the handler */
-        pthread_mutex_unlock(&w->mtx);
+        pthread_mutex_unlock(&w->h.mtx);
 }
 
 static void test_stop_of_null_does_nothing(void **state)

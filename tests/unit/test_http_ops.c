@@ -52,8 +52,7 @@ static int teardown(void **state)
 {
         world_t *w = *state;
 
-        cb_http_quiesce(w->http);
-        cb_http_stop(w->http);
+        fixture_http_stop(w->http);
         free(w);
         return 0;
 }

@@ -7,13 +7,11 @@
 #include <cmocka.h>
 #include <pthread.h>
 #include <string.h>
-#include <time.h>
 #include <json-c/json.h>
 
 #include "cb_http.h"
 #include "cb_http_impl.h"
 #include "cb_metrics.h"
-#include "cb_time.h"
 #include "fixture_http.h"
 
 /* --- the request alone --- */
@@ -185,16 +183,13 @@ static void test_a_reference_keeps_the_request_after_the_server_lets_go(void **s
 /* --- the request on a real server --- */
 
 typedef struct {
-        pthread_mutex_t mtx;
-        pthread_cond_t cond;
+        fixture_http_held_t h; /* its mtx guards what the handler records too */
         cb_http_t *http;
         int port;
         int calls;
         char method[16], path[64], header[64], body[4096];
         size_t body_len;
-        int defer;           /* keep the request for the test thread to answer */
-        cb_http_req_t *held; /* the kept request, a reference of ours */
-        int second_answer;   /* what a second cb_http_respond in the handler returned */
+        int second_answer; /* what a second cb_http_respond in the handler returned */
 } world_t;
 
 static void copy_text(char *out, size_t out_size, const char *s)
@@ -207,7 +202,7 @@ static void handler(void *opaque, cb_http_req_t *req)
         world_t *w = opaque;
         const char *body;
 
-        pthread_mutex_lock(&w->mtx);
+        pthread_mutex_lock(&w->h.mtx);
         w->calls++;
         copy_text(w->method, sizeof(w->method), cb_http_req_method(req));
         copy_text(w->path, sizeof(w->path), cb_http_req_path(req));
@@ -216,15 +211,13 @@ static void handler(void *opaque, cb_http_req_t *req)
         if (w->body_len < sizeof(w->body))
                 memcpy(w->body, body, w->body_len + 1);
         cb_http_req_set_route(req, "req_test");
-        if (w->defer) {
-                w->held = cb_http_req_ref(req);
-                pthread_cond_broadcast(&w->cond);
-                pthread_mutex_unlock(&w->mtx);
+        if (fixture_http_keep(&w->h, req)) {
+                pthread_mutex_unlock(&w->h.mtx);
                 return;
         }
         cb_http_respond(req, 201, "text/plain", "made\n", 5, "X-Made", "yes");
         w->second_answer = cb_http_respond(req, 500, NULL, "no", 2, NULL, NULL);
-        pthread_mutex_unlock(&w->mtx);
+        pthread_mutex_unlock(&w->h.mtx);
 }
 
 static int setup(void **state)
@@ -233,8 +226,7 @@ static int setup(void **state)
 
         if (!w)
                 return -1;
-        pthread_mutex_init(&w->mtx, NULL);
-        pthread_cond_init(&w->cond, NULL);
+        fixture_http_held_init(&w->h);
         w->http = fixture_http_start(handler, w, 1000);
         w->port = cb_http_port(w->http);
         *state = w;
@@ -245,10 +237,8 @@ static int teardown(void **state)
 {
         world_t *w = *state;
 
-        cb_http_quiesce(w->http);
-        cb_http_stop(w->http);
-        pthread_mutex_destroy(&w->mtx);
-        pthread_cond_destroy(&w->cond);
+        fixture_http_stop(w->http);
+        fixture_http_held_fini(&w->h);
         free(w);
         return 0;
 }
@@ -265,7 +255,7 @@ static void test_handler_sees_method_path_body_and_headers_once(void **state)
         assert_string_equal(reply.body, "made\n");
         assert_non_null(strstr(reply.headers, "X-Made: yes\r\n"));
         assert_non_null(strstr(reply.headers, "Content-Type: text/plain\r\n"));
-        pthread_mutex_lock(&w->mtx); /* the handler wrote under it */
+        pthread_mutex_lock(&w->h.mtx); /* the handler wrote under it */
         assert_int_equal(w->calls, 1);
         assert_string_equal(w->method, "POST");
         assert_string_equal(w->path, "/hook");
@@ -273,7 +263,7 @@ static void test_handler_sees_method_path_body_and_headers_once(void **state)
         assert_int_equal(w->body_len, 7);
         assert_string_equal(w->body, "{\"a\":1}");
         assert_int_equal(w->second_answer, -1);
-        pthread_mutex_unlock(&w->mtx);
+        pthread_mutex_unlock(&w->h.mtx);
 }
 
 static void test_chunked_body_arrives_whole(void **state)
@@ -287,82 +277,55 @@ static void test_chunked_body_arrives_whole(void **state)
             fixture_http_call(w->port, "POST", "/hook", body, sizeof(body), 1, NULL, &reply),
             CURLE_OK);
         assert_int_equal(reply.status, 201);
-        pthread_mutex_lock(&w->mtx);
+        pthread_mutex_lock(&w->h.mtx);
         assert_int_equal(w->body_len, sizeof(body));
         assert_memory_equal(w->body, body, sizeof(body));
-        pthread_mutex_unlock(&w->mtx);
+        pthread_mutex_unlock(&w->h.mtx);
+}
+
+/* A body of size bytes (over the 1000 the server takes), declared or chunked, gets 413 with the
+ * error document and never reaches the handler. */
+static void post_over_the_limit(world_t *w, size_t size, int chunked)
+{
+        fixture_http_reply_t reply;
+        char body[1500];
+
+        assert_true(size <= sizeof(body));
+        memset(body, 'b', size);
+        assert_int_equal(
+            fixture_http_call(w->port, "POST", "/hook", body, size, chunked, NULL, &reply),
+            CURLE_OK);
+        assert_int_equal(reply.status, 413);
+        assert_non_null(strstr(reply.body, "\"status\":413"));
+        pthread_mutex_lock(&w->h.mtx);
+        assert_int_equal(w->calls, 0);
+        pthread_mutex_unlock(&w->h.mtx);
 }
 
 static void test_declared_body_over_the_limit_gets_413_without_the_handler(void **state)
 {
-        world_t *w = *state;
-        fixture_http_reply_t reply;
-        char body[1001];
-
-        memset(body, 'b', sizeof(body));
-        assert_int_equal(
-            fixture_http_call(w->port, "POST", "/hook", body, sizeof(body), 0, NULL, &reply),
-            CURLE_OK);
-        assert_int_equal(reply.status, 413);
-        assert_non_null(strstr(reply.body, "\"status\":413"));
-        pthread_mutex_lock(&w->mtx);
-        assert_int_equal(w->calls, 0);
-        pthread_mutex_unlock(&w->mtx);
+        post_over_the_limit(*state, 1001, 0);
 }
 
 static void test_chunked_body_over_the_limit_gets_413_without_the_handler(void **state)
 {
-        world_t *w = *state;
-        fixture_http_reply_t reply;
-        char body[1500];
-
-        memset(body, 'b', sizeof(body));
-        assert_int_equal(
-            fixture_http_call(w->port, "POST", "/hook", body, sizeof(body), 1, NULL, &reply),
-            CURLE_OK);
-        assert_int_equal(reply.status, 413);
-        pthread_mutex_lock(&w->mtx);
-        assert_int_equal(w->calls, 0);
-        pthread_mutex_unlock(&w->mtx);
-}
-
-typedef struct {
-        int port;
-        fixture_http_reply_t reply;
-        CURLcode rc;
-} client_t;
-
-static void *client_main(void *arg)
-{
-        client_t *c = arg;
-
-        c->rc = fixture_http_call(c->port, "POST", "/later", "{}", 2, 0, NULL, &c->reply);
-        return NULL;
+        post_over_the_limit(*state, 1500, 1);
 }
 
 static void test_an_answer_from_another_thread_resumes_the_waiting_connection(void **state)
 {
         world_t *w = *state;
-        client_t client = {.port = w->port};
-        struct timespec deadline;
+        fixture_http_client_t client;
         cb_http_req_t *req;
-        pthread_t tid;
-        int rc = 0;
 
-        w->defer = 1;
-        assert_int_equal(pthread_create(&tid, NULL, client_main, &client), 0);
-        cb_time_deadline(&deadline, 10000);
-        pthread_mutex_lock(&w->mtx);
-        while (!w->held && !rc)
-                rc = pthread_cond_timedwait(&w->cond, &w->mtx, &deadline);
-        req = w->held;
-        w->held = NULL;
-        pthread_mutex_unlock(&w->mtx);
+        w->h.defer = 1;
+        assert_int_equal(fixture_http_client_start(&client, w->port), 0);
+        req = fixture_http_wait_held(&w->h);
         assert_non_null(req);
         assert_int_equal(cb_http_respond(req, 202, NULL, "{\"later\":1}", 11, "Retry-After", "3"),
                          0);
         cb_http_req_unref(req);
-        pthread_join(tid, NULL);
+        fixture_http_client_join(&client);
         assert_int_equal(client.rc, CURLE_OK);
         assert_int_equal(client.reply.status, 202);
         assert_string_equal(client.reply.body, "{\"later\":1}");
