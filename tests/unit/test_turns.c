@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include "cb_turns.h"
@@ -133,6 +134,43 @@ static void test_many_keys_come_and_go(void **state)
         cb_turns_destroy(t);
 }
 
+/* Two threads, each with tables of its own, at once (the consume loop and the delivery engine
+ * do this): nothing of one file's tables may be shared between them (under ThreadSanitizer a
+ * shared out-of-memory flag of cb_map.h was a reported race). */
+static void *churn(void *arg)
+{
+        static __thread holder_t hs[500];
+        cb_turns_t *t = cb_turns_new(2);
+        char key[32];
+        int i, round, *bad = arg;
+
+        for (round = 0; round < 20 && t; round++) {
+                for (i = 0; i < 500; i++) {
+                        snprintf(key, sizeof(key), "k%d", i % 50);
+                        *bad += cb_turns_admit(t, key, &hs[i].turn) < 0;
+                }
+                for (i = 0; i < 500; i++)
+                        cb_turns_release(t, &hs[i].turn);
+                *bad += cb_turns_keys(t) != 0;
+        }
+        *bad += !t;
+        cb_turns_destroy(t);
+        return NULL;
+}
+
+static void test_tables_of_two_threads_share_nothing(void **state)
+{
+        pthread_t a, b;
+        int bad_a = 0, bad_b = 0;
+
+        (void)state;
+        assert_int_equal(pthread_create(&a, NULL, churn, &bad_a), 0);
+        assert_int_equal(pthread_create(&b, NULL, churn, &bad_b), 0);
+        pthread_join(a, NULL);
+        pthread_join(b, NULL);
+        assert_int_equal(bad_a + bad_b, 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -141,6 +179,7 @@ int main(void)
             cmocka_unit_test(test_no_key_goes_at_once_uncounted),
             cmocka_unit_test(test_take_waiting_hands_back_every_waiting_turn_in_order),
             cmocka_unit_test(test_many_keys_come_and_go),
+            cmocka_unit_test(test_tables_of_two_threads_share_nothing),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
