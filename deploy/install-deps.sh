@@ -12,8 +12,8 @@
 set -euo pipefail
 
 build=(build-essential cmake pkg-config librdkafka-dev libmicrohttpd-dev libjson-c-dev
-        libcurl4-openssl-dev libssl-dev libcmocka-dev libmimalloc-dev uthash-dev)
-runtime=(librdkafka1 libmicrohttpd12 libjson-c5 libcurl4 libssl3 libmimalloc2.0 ca-certificates curl)
+        libcurl4-openssl-dev libssl-dev libcmocka-dev libmimalloc-dev uthash-dev libsqlite3-dev)
+runtime=(librdkafka1 libmicrohttpd12 libjson-c5 libcurl4 libssl3 libmimalloc2.0 libsqlite3-0 ca-certificates curl)
 # libclang-rt-14-dev holds the runtime -fsanitize=fuzzer links (libclang_rt.fuzzer), which
 # clang only recommends; llvm brings llvm-symbolizer, for the fuzzers' stack traces
 test=(kcat python3 python3-venv curl clang-format clang libfuzzer-14-dev libclang-rt-14-dev llvm)

@@ -1,0 +1,2 @@
+/* stub */
+#include "index.h"
