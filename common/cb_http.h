@@ -60,6 +60,13 @@ const char *cb_http_req_body(const cb_http_req_t *req, size_t *len);
 /* A request header (case-insensitive name), or NULL. Valid only inside the handler. */
 const char *cb_http_req_header(cb_http_req_t *req, const char *name);
 
+/* Calls fn once per query parameter of req's URL, in order, with its name and value
+ * (URL-decoded by libmicrohttpd; value NULL for "?name" without '='), both borrowed for the
+ * call. Stops at the first fn that returns non-zero and returns what it returned; returns 0
+ * after the last parameter. Valid only inside the handler. */
+int cb_http_req_args(cb_http_req_t *req,
+                     int (*fn)(void *opaque, const char *name, const char *value), void *opaque);
+
 /* Adds a reference, for a thread that will answer later. */
 cb_http_req_t *cb_http_req_ref(cb_http_req_t *req);
 /* Drops a reference. */

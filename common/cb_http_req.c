@@ -135,6 +135,33 @@ const char *cb_http_req_header(cb_http_req_t *req, const char *name)
         return req->conn ? MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name) : NULL;
 }
 
+/* What cb_http_req_args hands MHD_get_connection_values. */
+typedef struct args_walk {
+        int (*fn)(void *opaque, const char *name, const char *value);
+        void *opaque;
+        int result;
+} args_walk_t;
+
+static enum MHD_Result arg_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                              const char *value)
+{
+        args_walk_t *w = cls;
+
+        (void)kind;
+        w->result = w->fn(w->opaque, key, value);
+        return w->result ? MHD_NO : MHD_YES;
+}
+
+int cb_http_req_args(cb_http_req_t *req,
+                     int (*fn)(void *opaque, const char *name, const char *value), void *opaque)
+{
+        args_walk_t w = {fn, opaque, 0};
+
+        if (req->conn)
+                MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, arg_cb, &w);
+        return w.result;
+}
+
 void cb_http_req_set_route(cb_http_req_t *req, const char *route)
 {
         req->route = route;

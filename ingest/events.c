@@ -6,7 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "auth.h"
+#include "cb_auth.h"
 #include "cb_base64.h"
 #include "cb_time.h"
 #include "close_event.h"
@@ -108,8 +108,8 @@ void ingest_events_polling(ingest_t *ing, cb_http_req_t *req, const char *b64id)
         const char *raw;
         size_t n = 0, i, len;
 
-        if (ingest_auth_configured(ingest_secrets(ing)) &&
-            ingest_auth_check(ingest_secrets(ing), cb_http_req_header(req, "Authorization"))) {
+        if (cb_auth_configured(ingest_secrets(ing)) &&
+            cb_auth_check(ingest_secrets(ing), cb_http_req_header(req, "Authorization"))) {
                 cb_http_respond_error(req, 401, "polling results need the admin Authorization");
                 return;
         }

@@ -3,7 +3,7 @@
 #ifndef INGEST_H
 #define INGEST_H
 
-#include "auth.h"
+#include "cb_auth.h"
 #include "cb_kafka.h"
 #include "cb_table.h"
 #include "instances_api.h"
@@ -42,9 +42,9 @@ typedef struct ingest {
 } ingest_t;
 
 /* The admin secrets of ing's configuration (auth.h). */
-static inline ingest_auth_t ingest_secrets(const ingest_t *ing)
+static inline cb_auth_t ingest_secrets(const ingest_t *ing)
 {
-        return (ingest_auth_t){ing->conf.admin_user_secret, ing->conf.admin_org_secret};
+        return (cb_auth_t){ing->conf.admin_user_secret, ing->conf.admin_org_secret};
 }
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
+#include "cb_auth.h"
 #include "cb_queue.h"
 #include "ingest.h"
 
@@ -149,13 +149,13 @@ void ingest_admin_handle(ingest_admin_t *admin, cb_http_req_t *req, const char *
         job_t *job;
         int rc;
 
-        if (!ingest_auth_configured(ingest_secrets(admin->ing))) {
+        if (!cb_auth_configured(ingest_secrets(admin->ing))) {
                 cb_http_respond_error(req, 401,
                                       "the instances API is off: set admin-user-secret and "
                                       "admin-org-secret");
                 return;
         }
-        if (ingest_auth_check(ingest_secrets(admin->ing),
+        if (cb_auth_check(ingest_secrets(admin->ing),
                               cb_http_req_header(req, "Authorization"))) {
                 cb_http_respond_error(req, 401,
                                       "Authorization must be \"User <secret>, Organization "

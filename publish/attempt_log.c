@@ -23,7 +23,10 @@ char *publish_attempt_record(const publish_item_t *it, const publish_job_t *job,
         cb_time_format_ms(at_us, at, sizeof(at));
         json_object_object_add(rec, "envelopeId", json_object_new_string(it->env_id));
         json_object_object_add(rec, "instanceId",
-                               json_object_new_string(it->inst ? it->inst->id : ""));
+                               it->inst ? json_object_new_string(it->inst->id)
+                               : it->rkm && it->rkm->key
+                                   ? json_object_new_string_len(it->rkm->key, (int)it->rkm->key_len)
+                                   : json_object_new_string(""));
         json_object_object_add(rec, "url", json_object_new_string(url));
         json_object_object_add(rec, "attempt", json_object_new_int(it->attempt));
         json_object_object_add(

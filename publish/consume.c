@@ -35,6 +35,9 @@ void publish_count(cb_metric_family_t *fam, const char *label, const char *value
         cb_metrics_add(fam, labels, 1);
 }
 
+static void log_attempt(publish_t *pub, const item_t *it, const publish_job_t *job,
+                        const char *outcome, int64_t next_due_ms);
+
 static void skip(publish_t *pub, item_t *it, const char *why)
 {
         char part[16], off[24];
@@ -46,6 +49,11 @@ static void skip(publish_t *pub, item_t *it, const char *why)
                         "envelope", it->env_id),
                   "envelope skipped: %s", why);
         publish_count(pub->m_deliveries, "outcome", "skipped");
+        /* the console shows why an event went nowhere; only an envelope can be named */
+        if (it->env_id[0] && it->rkm->key_len) {
+                snprintf(it->last_error, sizeof(it->last_error), "%s", why);
+                log_attempt(pub, it, NULL, "skipped", 0);
+        }
         publish_final(pub, it);
 }
 

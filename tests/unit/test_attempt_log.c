@@ -89,11 +89,37 @@ static void test_attempt_log_an_attempt_the_open_breaker_stood_in_for(void **sta
         cb_instance_release(it.inst);
 }
 
+static void test_attempt_log_a_skipped_envelope_names_the_key_and_why(void **state)
+{
+        rd_kafka_message_t rkm = {.key = "20931", .key_len = 5};
+        publish_item_t it = {.attempt = 1, .rkm = &rkm};
+        json_object *rec;
+        char *text;
+
+        (void)state;
+        snprintf(it.env_id, sizeof(it.env_id), "cb_3");
+        snprintf(it.last_error, sizeof(it.last_error), "instance unknown or deleted");
+        text = publish_attempt_record(&it, NULL, "skipped", 0, 1700000000000000LL);
+        rec = json_tokener_parse(text);
+        assert_non_null(rec);
+        /* no instance was found: the id is the record's key */
+        assert_string_equal(json_object_get_string(json_object_object_get(rec, "instanceId")),
+                            "20931");
+        assert_string_equal(json_object_get_string(json_object_object_get(rec, "outcome")),
+                            "skipped");
+        assert_string_equal(json_object_get_string(json_object_object_get(rec, "error")),
+                            "instance unknown or deleted");
+        assert_string_equal(json_object_get_string(json_object_object_get(rec, "url")), "");
+        json_object_put(rec);
+        free(text);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_attempt_log_a_made_attempt),
             cmocka_unit_test(test_attempt_log_an_attempt_the_open_breaker_stood_in_for),
+            cmocka_unit_test(test_attempt_log_a_skipped_envelope_names_the_key_and_why),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

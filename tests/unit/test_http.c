@@ -17,9 +17,28 @@ typedef struct {
         int calls;
 } world_t;
 
+/* Appends "name=value;" ("name;" without a value) to the text at opaque; stops at "stop". */
+static int collect_arg(void *opaque, const char *name, const char *value)
+{
+        char *out = opaque;
+        size_t len = strlen(out);
+
+        snprintf(out + len, 256 - len, value ? "%s=%s;" : "%s;", name, value);
+        return strcmp(name, "stop") ? 0 : 7;
+}
+
 static void handler(void *opaque, cb_http_req_t *req)
 {
         world_t *w = opaque;
+        char args[256] = "";
+
+        if (!strcmp(cb_http_req_path(req), "/args")) {
+                int rc = cb_http_req_args(req, collect_arg, args);
+
+                snprintf(args + strlen(args), sizeof(args) - strlen(args), "rc=%d", rc);
+                cb_http_respond(req, 200, "text/plain", args, strlen(args), NULL, NULL);
+                return;
+        }
 
         pthread_mutex_lock(&w->h.mtx);
         w->calls++;
@@ -151,6 +170,18 @@ static void test_after_quiesce_a_kept_open_connection_gets_503_and_is_closed(voi
         pthread_mutex_unlock(&w->h.mtx);
 }
 
+static void test_args_come_decoded_in_order_and_a_callback_can_stop_them(void **state)
+{
+        world_t *w = *state;
+        fixture_http_reply_t reply;
+
+        assert_int_equal(fixture_http_get(w->port, "/args?status=dead%2Cretrying&flag&a=1", &reply),
+                         200);
+        assert_string_equal(reply.body, "status=dead,retrying;flag;a=1;rc=0");
+        assert_int_equal(fixture_http_get(w->port, "/args?x=1&stop=2&never=3", &reply), 200);
+        assert_string_equal(reply.body, "x=1;stop=2;rc=7");
+}
+
 static void test_stop_of_null_does_nothing(void **state)
 {
         (void)state;
@@ -169,6 +200,8 @@ int main(void)
                                             teardown),
             cmocka_unit_test_setup_teardown(
                 test_after_quiesce_a_kept_open_connection_gets_503_and_is_closed, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_args_come_decoded_in_order_and_a_callback_can_stop_them, setup, teardown),
             cmocka_unit_test(test_stop_of_null_does_nothing),
         };
         int failed;

@@ -1,11 +1,12 @@
-#include "auth.h"
+#include "cb_auth.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <openssl/evp.h>
 
 #include "cb_hmac.h"
 
-int ingest_auth_configured(ingest_auth_t secrets)
+int cb_auth_configured(cb_auth_t secrets)
 {
         return secrets.user && *secrets.user && secrets.org && *secrets.org;
 }
@@ -34,7 +35,7 @@ static const char *take(const char *s, const char *word, char *out, size_t size)
 }
 
 /* Compares two secrets of any length in constant time, through their SHA-256 digests. */
-static int same_secret(const char *a, const char *b)
+int cb_auth_same(const char *a, const char *b)
 {
         unsigned char da[EVP_MAX_MD_SIZE], db[EVP_MAX_MD_SIZE];
         unsigned int la = 0, lb = 0;
@@ -45,20 +46,45 @@ static int same_secret(const char *a, const char *b)
         return cb_equal_ct(da, db, la);
 }
 
-int ingest_auth_check(ingest_auth_t secrets, const char *authorization)
+int cb_auth_check(cb_auth_t secrets, const char *authorization)
 {
         char user[256], org[256];
         const char *p = authorization;
         int ok;
 
-        if (!ingest_auth_configured(secrets) || !p)
+        if (!cb_auth_configured(secrets) || !p)
                 return -1;
         p = take(p, "User", user, sizeof(user));
         p = p ? take(p, "Organization", org, sizeof(org)) : NULL;
         if (!p || *p)
                 return -1;
         /* both compared, whatever the first gave */
-        ok = same_secret(user, secrets.user);
-        ok &= same_secret(org, secrets.org);
+        ok = cb_auth_same(user, secrets.user);
+        ok &= cb_auth_same(org, secrets.org);
         return ok ? 0 : -1;
+}
+
+cb_auth_grant_t cb_auth_parse(cb_auth_t secrets, const char *authorization, char *element,
+                              size_t element_size)
+{
+        char user[256], org[256];
+        const char *p = authorization;
+
+        if (element_size)
+                element[0] = '\0';
+        if (!p)
+                return CB_AUTH_NONE;
+        p = take(p, "User", user, sizeof(user));
+        p = p ? take(p, "Organization", org, sizeof(org)) : NULL;
+        if (!p)
+                return CB_AUTH_NONE;
+        if (!*p)
+                return cb_auth_check(secrets, authorization) ? CB_AUTH_NONE : CB_AUTH_ADMIN;
+        p = take(p, "Element", element, element_size);
+        if (!p || *p) {
+                if (element_size)
+                        element[0] = '\0';
+                return CB_AUTH_NONE;
+        }
+        return CB_AUTH_ELEMENT;
 }
