@@ -45,6 +45,8 @@ typedef struct console_filter {
         int64_t cursor_row;
         unsigned seen; /* parameters set so far, one bit each (console_filter_set) */
         int repeated;  /* a parameter was given twice */
+        char repeated_name[16]; /* the first one given twice (its second value is not taken),
+                                   "" when none */
 } console_filter_t;
 
 /* An empty filter: every event, first page of CONSOLE_PAGE_DEFAULT. */
@@ -62,7 +64,7 @@ int console_filter_set(console_filter_t *f, const char *name, const char *value,
 int console_filter_check(const console_filter_t *f, char *errstr, size_t errstr_size);
 
 /* Writes the cursor of the row (time_ms, row) as text (URL-safe characters only) into out.
- * Returns 0, or -1 when out is too small. */
+ * Returns 0, or -1 when out is too small, row is not positive or time_ms is INT64_MIN. */
 int console_cursor_format(int64_t time_ms, int64_t row, char *out, size_t out_size);
 
 /* Reads a cursor written by console_cursor_format. Returns 0, or -1 when s is not one. */
