@@ -1,4 +1,4 @@
-# One image with both closebridge processes (and the demo receiver).
+# One image with the three closebridge processes (and the demo receiver).
 #   docker build -t closebridge .
 #   docker run closebridge closebridge-ingest --help
 # The build stage runs the same scripts as CI (deploy/install-deps.sh, deploy/build.sh), so CI
@@ -16,10 +16,11 @@ COPY deploy/install-deps.sh /tmp/install-deps.sh
 RUN /tmp/install-deps.sh runtime && rm -rf /var/lib/apt/lists/* /tmp/install-deps.sh \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin closebridge
 COPY --from=build /build/closebridge-ingest /build/closebridge-publish \
-     /build/closebridge-demo-receiver /usr/local/bin/
+     /build/closebridge-console /build/closebridge-demo-receiver /usr/local/bin/
 USER 10001
-# ingest listens on 8080, publish on 8081 (health and metrics), the demo receiver on 9000.
-EXPOSE 8080 8081
+# ingest listens on 8080, publish on 8081 (health and metrics), the console on 8082, the demo
+# receiver on 9000.
+EXPOSE 8080 8081 8082
 HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=3 \
     CMD curl -fsS "http://127.0.0.1:${CLOSEBRIDGE_HTTP_PORT:-8080}/healthz" || exit 1
 CMD ["closebridge-ingest"]

@@ -55,8 +55,7 @@ int64_t console_index_position(console_index_t *idx, const char *topic, int32_t 
 
 /* Deletes events (and their attempts) first seen before before_ms. Returns the number of events
  * deleted, or -1 with errstr set. */
-long console_index_prune(console_index_t *idx, int64_t before_ms, char *errstr,
-                         size_t errstr_size);
+long console_index_prune(console_index_t *idx, int64_t before_ms, char *errstr, size_t errstr_size);
 
 /* The number of event rows and of attempt rows (either pointer may be NULL). Returns 0 or -1. */
 int console_index_count(console_index_t *idx, int64_t *events, int64_t *attempts);

@@ -172,7 +172,7 @@ def instance(instance_id, callback_url, **config):
 
 
 class Service:
-    """One closebridge process (ingest or publish) with its log in the work directory. start()
+    """One closebridge process (ingest, publish or console) with its log in the work directory. start()
     runs it again on the same port after it exited or was killed (clients keep its URL, the
     poller its transactional id), each start with a log file of its own."""
 
@@ -304,6 +304,15 @@ class Bridge:
                                            "--allow-private-targets", "127.0.0.0/8,::1/128"]
                     + list(args),
                     {**self.env, **group_env, **(env or {})})
+        self.services.append(s)
+        return s
+
+    def console(self, *args, data_dir=None, env=None):
+        """A console with its index in data_dir (default: a directory of the bridge's own)."""
+        data_dir = data_dir or os.path.join(self.work, f"console-{len(self.services)}")
+        s = Service(self.work, "console", ["--data-dir", data_dir] + list(args),
+                    {**self.env, **(env or {})})
+        s.data_dir = data_dir
         self.services.append(s)
         return s
 

@@ -292,7 +292,7 @@ def test_k8s_every_setting_reaches_a_binary_that_takes_it():
 
 
 def test_help_says_each_default_once():
-    for binary in ("closebridge-ingest", "closebridge-publish"):
+    for binary in ("closebridge-ingest", "closebridge-publish", "closebridge-console"):
         text = help_text(binary)
         options = re.findall(r"(?m)^  --(\S+), CLOSEBRIDGE_\S+\n(.*)$", text)
         assert len(options) > 10, (binary, text)
