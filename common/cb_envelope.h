@@ -11,4 +11,10 @@
  * id does not fit. */
 #define CB_ENVELOPE_ID_MAX 128
 
+/* Headers of a replay on closeio.events.replay (the console writes them, publish reads them):
+ * the replay's id, which publish copies into the attempt records it leads to, and the number of
+ * the attempt (1: a replay starts the retry ladder again; publish/move.h's cb-attempt). */
+#define CB_HEADER_REPLAY  "cb-replay"
+#define CB_HEADER_ATTEMPT "cb-attempt"
+
 #endif

@@ -14,6 +14,8 @@
 #define CB_TOPIC_DLQ          "closeio.events.dlq"
 #define CB_TOPIC_DELIVERIES   "closeio.deliveries"
 #define CB_TOPIC_POLLER_STATE "closeio.poller.state"
+/* written by the console, read by publish only: replays, due at once (docs/console.md §4) */
+#define CB_TOPIC_REPLAY "closeio.events.replay"
 
 /* Options every process has (expanded inside each process's option table). */
 #define CB_KAFKA_OPTIONS                                                                           \

@@ -13,6 +13,7 @@
 /* What a path names. */
 typedef struct route {
         int one;                              /* an event, not a list */
+        int redeliver;                        /* POST .../events/{eventId}/redeliver */
         char instance_id[CB_INSTANCE_ID_MAX]; /* "" when the path names none */
         char env_id[CB_ENVELOPE_ID_MAX];
 } route_t;
@@ -34,14 +35,14 @@ static int env_id_ok(const char *s, size_t len)
  * with an instance id or event id that cannot be (answered 404). */
 static int parse_route(const char *path, route_t *r)
 {
-        const char *seg[5];
-        size_t len[5], n = 0;
+        const char *seg[6];
+        size_t len[6], n = 0;
         const char *p;
 
         memset(r, 0, sizeof(*r));
         if (!strncmp(path, API_PREFIX "/", strlen(API_PREFIX) + 1))
                 path += strlen(API_PREFIX);
-        for (p = path; *p == '/' && n < 5;) {
+        for (p = path; *p == '/' && n < 6;) {
                 p++;
                 seg[n] = p;
                 len[n] = strcspn(p, "/");
@@ -50,6 +51,13 @@ static int parse_route(const char *path, route_t *r)
         }
         if (*p || n < 2 || len[0] != 9 || strncmp(seg[0], "instances", 9))
                 return 0;
+        /* one event's .../redeliver: the rest of the path names the event */
+        if (n >= 4 && len[n - 1] == 9 && !strncmp(seg[n - 1], "redeliver", 9)) {
+                r->redeliver = 1;
+                n--;
+                if (n == 3 && !(len[1] == 6 && !strncmp(seg[1], "events", 6)))
+                        return 0; /* /instances/{id}/events/redeliver: a filter's (not yet) */
+        }
         if (len[1] == 6 && !strncmp(seg[1], "events", 6)) {
                 if (n == 2)
                         return 1;
@@ -155,8 +163,12 @@ int console_api_handle(console_api_t *api, cb_http_req_t *req)
 
         if (rc == 0)
                 return 0;
-        cb_http_req_set_route(req, "events");
-        if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+        cb_http_req_set_route(req, r.redeliver ? "redeliver" : "events");
+        if (r.redeliver && strcmp(method, "POST")) {
+                cb_http_respond_error_h(req, 405, "redeliver takes POST", "Allow", "POST");
+                return 1;
+        }
+        if (!r.redeliver && strcmp(method, "GET") && strcmp(method, "HEAD")) {
                 cb_http_respond_error_h(req, 405, "the events API answers GET", "Allow",
                                         "GET, HEAD");
                 return 1;
@@ -173,6 +185,7 @@ int console_api_handle(console_api_t *api, cb_http_req_t *req)
                 return 1;
         }
         job->one = r.one;
+        job->redeliver = r.redeliver;
         job->started_us = cb_time_now_us();
         memcpy(job->instance_id, r.instance_id, sizeof(job->instance_id));
         memcpy(job->env_id, r.env_id, sizeof(job->env_id));

@@ -2,10 +2,12 @@
  * /elements/api-v2):
  *   GET /instances/events                    every instance's events (a tenant: its own)
  *   GET /instances/{id}/events               one instance's events
- *   GET /instances/events/{eventId}          one event, with its envelope and every attempt
- *   GET /instances/{id}/events/{eventId}     the same, of that instance
- * Lists take the filters of filter.h and answer a JSON array, newest first, with the next
- * page's cursor in Elements-Next-Page-Token when there is one.
+ *   GET /instances/events/{eventId}          one event, with its envelope and every attempt *   GET
+ * /instances/{id}/events/{eventId}     the same, of that instance POST
+ * /instances/{id}/events/{eventId}/redeliver, POST /instances/events/{eventId}/redeliver the event
+ * sent again (replay.h), whatever its state: 202 once Kafka has the replay Lists take the filters
+ * of filter.h and answer a JSON array, newest first, with the next page's cursor in
+ * Elements-Next-Page-Token when there is one.
  *
  * Auth (cb_auth.h): the admin secrets see everything; an instance's token (Element part) sees
  * that instance only. A token no instance has is 401; another instance's path is 404, the same
@@ -33,6 +35,8 @@ typedef struct console_api_conf {
         int workers;                  /* worker threads */
         size_t queue_max;             /* requests waiting for a worker at most; 503 beyond */
         int fetch_timeout_ms;         /* reading an envelope back from Kafka */
+        const char *topic_replay;     /* full name, borrowed for the API's life */
+        int replay_timeout_ms;        /* waiting for Kafka to take a replay */
 } console_api_conf_t;
 
 typedef struct console_api console_api_t;

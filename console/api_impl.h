@@ -15,6 +15,7 @@ typedef struct console_job {
         cb_qlink_t link;
         cb_http_req_t *req;                   /* a reference the worker drops once it answered */
         int one;                              /* 1: one event (env_id), 0: a list (filter) */
+        int redeliver;                        /* send that one event again */
         char instance_id[CB_INSTANCE_ID_MAX]; /* "": any (one event) */
         char env_id[CB_ENVELOPE_ID_MAX];
         console_filter_t filter;
@@ -33,11 +34,12 @@ struct console_api {
 /* The worker threads' body (arg: the api). */
 void *console_api_worker_main(void *arg);
 
-/* Answers job's request and frees job (api_worker.c). Without a database (db NULL) or fetcher
- * it answers 503. */
+/* Answers job's request and frees job (api_worker.c). Without a database (db NULL), fetcher
+ * or (for a redelivery) producer it answers 503. */
 struct console_index;
 struct console_fetch;
+struct console_replay;
 void console_api_run(console_api_t *api, struct console_index *db, struct console_fetch *fe,
-                     console_job_t *job);
+                     struct console_replay *rp, console_job_t *job);
 
 #endif

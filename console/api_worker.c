@@ -9,6 +9,7 @@
 #include "cb_time.h"
 #include "fetch.h"
 #include "index.h"
+#include "replay.h"
 
 static void respond_json(cb_http_req_t *req, unsigned status, json_object *doc,
                          const char *extra_name, const char *extra_value)
@@ -41,7 +42,8 @@ static void add_envelope(console_api_t *api, console_fetch_t *fe, json_object *e
         } else {
                 rc = console_fetch_value(fe, json_object_get_string(topic),
                                          json_object_get_int(part), json_object_get_int64(off),
-                                         api->conf.fetch_timeout_ms, &text, &len, err, sizeof(err));
+                                         api->conf.fetch_timeout_ms, &text, &len, NULL, err,
+                                         sizeof(err));
                 if (rc > 0)
                         why = "the record is no longer on closeio.events (retention)";
                 else if (rc < 0)
@@ -55,14 +57,60 @@ static void add_envelope(console_api_t *api, console_fetch_t *fe, json_object *e
                 json_object_object_add(ev, "envelopeError", json_object_new_string(why));
 }
 
+/* Sends the event ev (an index view) again: reads its record back from closeio.events and
+ * writes it to the replay topic; answers 202 with the replay's id once Kafka has it. */
+static void redeliver(console_api_t *api, console_fetch_t *fe, console_replay_t *rp,
+                      console_job_t *job, json_object *ev)
+{
+        json_object *topic = json_object_object_get(ev, "topic");
+        const char *inst = json_object_get_string(json_object_object_get(ev, "instanceId"));
+        char err[300] = "", id[CONSOLE_REPLAY_ID_MAX], *value = NULL;
+        rd_kafka_headers_t *hdrs = NULL;
+        json_object *answer;
+        size_t len = 0;
+        int rc = 1;
+
+        if (topic)
+                rc = console_fetch_value(
+                    fe, json_object_get_string(topic),
+                    json_object_get_int(json_object_object_get(ev, "partition")),
+                    json_object_get_int64(json_object_object_get(ev, "offset")),
+                    api->conf.fetch_timeout_ms, &value, &len, &hdrs, err, sizeof(err));
+        if (rc > 0) {
+                cb_http_respond_error(job->req, 409,
+                                      topic ? "the event's record is no longer on closeio.events "
+                                              "(retention): it cannot be sent again"
+                                            : "the event's record on closeio.events is not "
+                                              "indexed yet");
+        } else if (rc < 0 || console_replay_id(id, sizeof(id)) ||
+                   console_replay_produce(rp, inst, value, len, hdrs, id,
+                                          api->conf.replay_timeout_ms, err, sizeof(err))) {
+                cb_log_warn("redelivery of %s failed: %s", job->env_id, err);
+                cb_http_respond_error_h(job->req, 503, "Kafka did not take the replay; try again",
+                                        "Retry-After", "1");
+        } else {
+                cb_log_kv(CB_LOG_INFO, CB_KV("instance", inst, "envelope", job->env_id),
+                          "replay %s written", id);
+                answer = json_object_new_object();
+                json_object_object_add(answer, "replay", json_object_new_string(id));
+                json_object_object_add(answer, "eventId", json_object_new_string(job->env_id));
+                json_object_object_add(answer, "instanceId", json_object_new_string(inst));
+                respond_json(job->req, 202, answer, NULL, NULL);
+                json_object_put(answer);
+        }
+        if (hdrs)
+                rd_kafka_headers_destroy(hdrs);
+        free(value);
+}
+
 void console_api_run(console_api_t *api, console_index_t *db, console_fetch_t *fe,
-                     console_job_t *job)
+                     console_replay_t *rp, console_job_t *job)
 {
         char err[600], next[CONSOLE_CURSOR_MAX];
         json_object *doc = NULL;
         int rc;
 
-        if (!db || !fe) {
+        if (!db || !fe || (job->redeliver && !rp)) {
                 cb_http_respond_error_h(job->req, 503, "the index cannot be read now",
                                         "Retry-After", "1");
         } else if (job->one) {
@@ -72,6 +120,8 @@ void console_api_run(console_api_t *api, console_index_t *db, console_fetch_t *f
                         cb_http_respond_error(job->req, 500, "the index cannot be read");
                 } else if (rc == 0) {
                         cb_http_respond_error(job->req, 404, "no such event");
+                } else if (job->redeliver) {
+                        redeliver(api, fe, rp, job, doc);
                 } else {
                         add_envelope(api, fe, doc);
                         respond_json(job->req, 200, doc, NULL, NULL);
@@ -94,6 +144,8 @@ void *console_api_worker_main(void *arg)
         console_api_t *api = arg;
         console_index_t *db = NULL;
         console_fetch_t *fe = NULL;
+        console_replay_t *rp = NULL;
+        console_job_t *job;
         cb_qlink_t *l;
         char err[600];
 
@@ -103,8 +155,14 @@ void *console_api_worker_main(void *arg)
                         cb_log_error("%s", err);
                 if (!fe && !(fe = console_fetch_new(api->conf.kafka, err, sizeof(err))))
                         cb_log_error("%s", err);
-                console_api_run(api, db, fe, CB_QUEUE_ENTRY(l, console_job_t, link));
+                job = CB_QUEUE_ENTRY(l, console_job_t, link);
+                if (job->redeliver && !rp &&
+                    !(rp = console_replay_new(api->conf.kafka, api->conf.topic_replay, err,
+                                              sizeof(err))))
+                        cb_log_error("%s", err);
+                console_api_run(api, db, fe, rp, job);
         }
+        console_replay_destroy(rp);
         console_fetch_destroy(fe);
         console_index_close(db);
         return NULL;

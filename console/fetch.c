@@ -57,8 +57,10 @@ void console_fetch_destroy(console_fetch_t *fe)
 }
 
 int console_fetch_value(console_fetch_t *fe, const char *topic, int32_t partition, int64_t offset,
-                        int timeout_ms, char **out, size_t *len, char *errstr, size_t errstr_size)
+                        int timeout_ms, char **out, size_t *len, rd_kafka_headers_t **hdrs,
+                        char *errstr, size_t errstr_size)
 {
+        rd_kafka_headers_t *kh;
         rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
         int64_t deadline = cb_time_now_ms() + timeout_ms, left;
         rd_kafka_message_t *rkm;
@@ -66,6 +68,8 @@ int console_fetch_value(console_fetch_t *fe, const char *topic, int32_t partitio
 
         *out = NULL;
         *len = 0;
+        if (hdrs)
+                *hdrs = NULL;
         if (!list) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return -1;
@@ -96,6 +100,8 @@ int console_fetch_value(console_fetch_t *fe, const char *topic, int32_t partitio
                                 (*out)[rkm->len] = '\0';
                                 *len = rkm->len;
                                 rc = 0;
+                                if (hdrs && !rd_kafka_message_headers(rkm, &kh))
+                                        *hdrs = rd_kafka_headers_copy(kh);
                         }
                 }
                 rd_kafka_message_destroy(rkm);

@@ -32,19 +32,19 @@
 typedef struct console_filter {
         char instance_id[CB_INSTANCE_ID_MAX]; /* "" for every instance (set by the caller, from
                                                  the path, not by a parameter) */
-        unsigned states;     /* bit (1u << state) per wanted state; 0: any */
-        int64_t since_ms;    /* INT64_MIN: none */
-        int64_t until_ms;    /* INT64_MAX: none */
+        unsigned states;                      /* bit (1u << state) per wanted state; 0: any */
+        int64_t since_ms;                     /* INT64_MIN: none */
+        int64_t until_ms;                     /* INT64_MAX: none */
         char object_type[64];
         char object_id[128];
         char event_type[16];
         char origin[16];
         int page_size;
-        int has_cursor;      /* the page starts after (cursor_time_ms, cursor_row) */
+        int has_cursor; /* the page starts after (cursor_time_ms, cursor_row) */
         int64_t cursor_time_ms;
         int64_t cursor_row;
-        unsigned seen; /* parameters set so far, one bit each (console_filter_set) */
-        int repeated;  /* a parameter was given twice */
+        unsigned seen;          /* parameters set so far, one bit each (console_filter_set) */
+        int repeated;           /* a parameter was given twice */
         char repeated_name[16]; /* the first one given twice (its second value is not taken),
                                    "" when none */
 } console_filter_t;

@@ -17,7 +17,7 @@
  *     index, so they order by row too, scanned backwards), (first_seen_ms) for prune. The unique
  *     key leads with env_id so that it also serves get() by envelope id alone.
  *   attempts(event_row, topic, partition, offset, attempt, at_ms, status, error, duration_ms,
- *            outcome, next_due_ms, url, PRIMARY KEY(event_row, topic, partition, offset))
+ *            outcome, next_due_ms, url, replay, PRIMARY KEY(event_row, topic, partition, offset))
  *            WITHOUT ROWID: a Kafka position always decodes to the same event, so the key
  *     still makes an attempt unique, and event rows, numbered as events are first seen, keep
  *     the inserts of a batch on a few pages (envelope ids are random) and serve get and prune.
@@ -429,6 +429,7 @@ int console_index_apply(console_index_t *idx, const console_rec_t *rec, char *er
                 put_int(&v[P_DURATION], rec->duration_ms);
                 put_text(&v[P_OUTCOME], rec->outcome);
                 put_text(&v[P_URL], rec->url);
+                put_text(&v[P_REPLAY], rec->replay);
         }
         if ((found = lookup(idx, rec, &c, errstr, errstr_size)) < 0)
                 return -1;

@@ -79,7 +79,8 @@ int console_index_list(console_index_t *idx, const console_filter_t *f, json_obj
  * several have it): a new event object as above the caller owns (*out), with one more member,
  * "deliveries": every attempt, oldest first, each
  *   {"attempt": n, "at": RFC 3339, "status": n or null, "error": text or null,
- *    "durationMs": n, "outcome": text, "nextDue": RFC 3339 or null, "url": text}.
+ *    "durationMs": n, "outcome": text, "nextDue": RFC 3339 or null, "url": text,
+ *    "replay": the id of the replay that asked for it, or null}.
  * Returns 1 when found, 0 when not (*out NULL), -1 with errstr set on a database error. */
 int console_index_get(console_index_t *idx, const char *instance_id, const char *env_id,
                       json_object **out, char *errstr, size_t errstr_size);

@@ -31,7 +31,8 @@
         "CREATE INDEX events_first_seen ON events(first_seen_ms);"                                 \
         "CREATE TABLE attempts(event_row INT NOT NULL, topic TEXT NOT NULL,"                       \
         " partition INT NOT NULL, offset INT NOT NULL, attempt INT, at_ms INT NOT NULL,"           \
-        " status INT, error TEXT, duration_ms INT, outcome TEXT, next_due_ms INT, url TEXT,"       \
+        " status INT, error TEXT, duration_ms INT, outcome TEXT, next_due_ms INT, url TEXT, "      \
+        "replay TEXT,"                                                                             \
         " PRIMARY KEY(event_row, topic, partition, offset)) WITHOUT ROWID;"                        \
         "CREATE TABLE positions(topic TEXT NOT NULL, partition INT NOT NULL, next INT NOT NULL,"   \
         " PRIMARY KEY(topic, partition)) WITHOUT ROWID;"                                           \
@@ -79,8 +80,8 @@
           " WHERE row = ?1")                                                                       \
         X(IX_ATTEMPT, 1,                                                                           \
           "INSERT OR IGNORE INTO attempts(event_row, topic, partition, offset,"                    \
-          " attempt, at_ms, status, error, duration_ms, outcome, next_due_ms, url)"                \
-          " VALUES (?1, ?26, ?27, ?28, ?24, ?23, ?21, ?22, ?29, ?30, ?18, ?31)")                   \
+          " attempt, at_ms, status, error, duration_ms, outcome, next_due_ms, url, replay)"        \
+          " VALUES (?1, ?26, ?27, ?28, ?24, ?23, ?21, ?22, ?29, ?30, ?18, ?31, ?32)")              \
         X(IX_POS_SET, 1,                                                                           \
           "INSERT INTO positions(topic, partition, next) VALUES (?1, ?2, ?3)"                      \
           " ON CONFLICT(topic, partition) DO UPDATE SET"                                           \
@@ -102,7 +103,7 @@
           " ORDER BY length(instance_id), instance_id LIMIT 1")                                    \
         X(IX_GET_ATTEMPTS, 0,                                                                      \
           "SELECT attempt, at_ms, status, error, duration_ms, outcome,"                            \
-          " next_due_ms, url FROM attempts WHERE event_row = ?1"                                   \
+          " next_due_ms, url, replay FROM attempts WHERE event_row = ?1"                           \
           " ORDER BY at_ms, offset, topic, partition")
 
 /* The parameter numbers of apply's statements: one value each, shared by all of them. */
@@ -134,6 +135,7 @@ enum console_index_param {
         P_DURATION,
         P_OUTCOME,
         P_URL,
+        P_REPLAY, /* the attempt's replay id */
         P_N
 };
 

@@ -244,6 +244,7 @@ static json_object *delivery_json(sqlite3_stmt *st)
         json_object_object_add(o, "outcome", text_or_null(st, 5));
         json_object_object_add(o, "nextDue", time_or_null(st, 6));
         json_object_object_add(o, "url", text_or_null(st, 7));
+        json_object_object_add(o, "replay", text_or_null(st, 8));
         return o;
 }
 

@@ -4,9 +4,9 @@
  * - main: parses configuration, wires the parts, then waits for SIGTERM/SIGINT (blocked in
  *   every thread, taken with sigtimedwait) and shuts down.
  * - the follower (follow.c): the only writer of the database and the only user of its Kafka
- *   consumer.
- * - the API's workers (api_worker.c): each its own database reader and Kafka consumer; they
- *   answer the requests libmicrohttpd's threads hand them through one queue.
+ *   consumer. * - the API's workers (api_worker.c): each its own database reader, Kafka consumer
+ * and (once it redelivers) producer; they answer the requests libmicrohttpd's threads hand them
+ * through one queue.
  * - libmicrohttpd's threads: route, check credentials and parameters, serve /healthz, /readyz
  *   and /metrics.
  * - the instances table's thread: the only writer of the table (read for the tokens).
@@ -48,6 +48,8 @@ static const cb_option_t options[] = {
      "queries waiting for a worker at most (503 beyond)"},
     {"fetch-timeout-ms", CB_OPT_INT, "3000", 100, 60000, 0,
      "time limit of reading an event's envelope back from Kafka"},
+    {"replay-timeout-ms", CB_OPT_INT, "10000", 100, 300000, 0,
+     "how long a redelivery waits for Kafka to take the replay (503 after)"},
     {"log-format", CB_OPT_STR, "json", 0, 0, 0, "json or text"},
     {"log-level", CB_OPT_STR, "info", 0, 0, 0, "debug, info, warn or error"},
     CB_KAFKA_OPTIONS,
@@ -123,7 +125,7 @@ static int wait_for_stop(const sigset_t *sigs)
 int main(int argc, char **argv)
 {
         char errstr[512], db_path[PATH_MAX], topic_events[256], topic_deliveries[256],
-            topic_dlq[256], topic_instances[256];
+            topic_dlq[256], topic_instances[256], topic_replay[256];
         cb_config_t *cfg =
             cb_config_new("console", CB_VERSION, options, sizeof(options) / sizeof(options[0]));
         cb_kafka_conf_t kafka;
@@ -153,6 +155,7 @@ int main(int argc, char **argv)
                     .workers = (int)cb_config_int(cfg, "api-workers"),
                     .queue_max = (size_t)cb_config_int(cfg, "api-queue"),
                     .fetch_timeout_ms = (int)cb_config_int(cfg, "fetch-timeout-ms"),
+                    .replay_timeout_ms = (int)cb_config_int(cfg, "replay-timeout-ms"),
                 },
         };
         if (parse_duration(cb_config_str(cfg, "index-retention"), &conf.retention_ms)) {
@@ -167,6 +170,8 @@ int main(int argc, char **argv)
         cb_kafka_topic(&kafka, CB_TOPIC_DELIVERIES, topic_deliveries, sizeof(topic_deliveries));
         cb_kafka_topic(&kafka, CB_TOPIC_DLQ, topic_dlq, sizeof(topic_dlq));
         cb_kafka_topic(&kafka, CB_TOPIC_INSTANCES, topic_instances, sizeof(topic_instances));
+        cb_kafka_topic(&kafka, CB_TOPIC_REPLAY, topic_replay, sizeof(topic_replay));
+        conf.api.topic_replay = topic_replay;
         snprintf(db_path, sizeof(db_path), "%s/index.sqlite", conf.data_dir);
         conf.api.db_path = db_path;
 

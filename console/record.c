@@ -207,6 +207,7 @@ static int decode_attempt(console_rec_t *out, yyjson_val *rec, char *errstr, siz
         snprintf(out->outcome, sizeof(out->outcome), "%s", outcomes[i].name);
         out->state = outcomes[i].state;
         copy_member(out->url, sizeof(out->url), rec, "url");
+        copy_member(out->replay, sizeof(out->replay), rec, "replay");
         copy_member(out->error, sizeof(out->error), rec, "error");
         out->attempt = get_int(rec, "attempt", 0);
         out->status = get_int(rec, "status", 0);

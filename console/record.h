@@ -96,6 +96,7 @@ typedef struct console_rec {
         int64_t at_ms;       /* attempts: "at"; others: ts_ms */
         char url[512];       /* attempts: the URL without credentials */
         char reason[256];    /* DLQ: cb-dead-reason; skipped attempts: the error */
+        char replay[64];     /* attempts: "replay", the replay that asked for it */
 } console_rec_t;
 
 /* Decodes in into out. The state follows from the kind: an event record is CONSOLE_RECEIVED;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "cb_envelope.h"
 #include "cb_log.h"
 #include "cb_time.h"
 #include "cb_url.h"
@@ -15,7 +16,7 @@ char *publish_attempt_record(const publish_item_t *it, const publish_job_t *job,
         json_object *rec = json_object_new_object();
         char url[512], at[40];
         const char *u = job ? job->url : it->inst ? it->inst->callback_url : "";
-        char *text;
+        char *text, *replay;
 
         if (!rec)
                 return NULL;
@@ -39,6 +40,11 @@ char *publish_attempt_record(const publish_item_t *it, const publish_job_t *job,
         json_object_object_add(rec, "nextDueMs",
                                next_due_ms > 0 ? json_object_new_int64(next_due_ms) : NULL);
         json_object_object_add(rec, "at", json_object_new_string(at));
+        /* an attempt a replay asked for names it (the console shows who sent it again) */
+        replay = it->rkm ? publish_item_header(it->rkm, CB_HEADER_REPLAY) : NULL;
+        if (replay)
+                json_object_object_add(rec, "replay", json_object_new_string(replay));
+        free(replay);
         text = strdup(json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(rec);

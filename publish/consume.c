@@ -358,10 +358,12 @@ size_t publish_topics(const publish_t *pub, char names[][PUBLISH_TOPIC_MAX], int
         compact[n++] = 0;
         snprintf(names[n], PUBLISH_TOPIC_MAX, "%s", pub->topic_deliveries);
         compact[n++] = 0;
+        snprintf(names[n], PUBLISH_TOPIC_MAX, "%s", pub->topic_replay);
+        compact[n++] = 0;
         for (i = 0; i < pub->ladder.steps; i++) {
                 publish_ladder_topic(&pub->ladder, i, pub->topic_events, names[n],
                                      PUBLISH_TOPIC_MAX);
-                for (j = 4; j < n; j++)
+                for (j = 5; j < n; j++)
                         if (!strcmp(names[j], names[n]))
                                 break;
                 if (j == n)

@@ -32,8 +32,10 @@ int publish_consumer_new(publish_t *pub, char *errstr, size_t errstr_size);
 
 /* Writes the names of the topics publish creates when missing into names (room for
  * PUBLISH_LADDER_MAX + 5), and into compact whether each is compacted: the events topic, the
- * instances topic (compacted), the dead-letter topic, the attempts topic, then one retry topic
- * per distinct delay of the ladder. Returns their count. */
+ * instances topic (compacted), the dead-letter topic, the attempts topic, the replay topic
+ * (the console's redeliveries: consumed like a retry topic whose records are due at once), then
+ * one retry topic per distinct delay of the ladder. Returns their count; the ones consumed are
+ * names[0] and names[4] on. */
 size_t publish_topics(const publish_t *pub, char names[][PUBLISH_TOPIC_MAX], int *compact);
 
 /* Subscribes and runs until *pub->run is cleared; then stops taking messages, lets the

@@ -183,6 +183,7 @@ int main(int argc, char **argv)
         cb_kafka_topic(&pub.kafka, CB_TOPIC_INSTANCES, pub.topic_instances,
                        sizeof(pub.topic_instances));
         cb_kafka_topic(&pub.kafka, CB_TOPIC_DLQ, pub.topic_dlq, sizeof(pub.topic_dlq));
+        cb_kafka_topic(&pub.kafka, CB_TOPIC_REPLAY, pub.topic_replay, sizeof(pub.topic_replay));
         cb_kafka_topic(&pub.kafka, CB_TOPIC_DELIVERIES, pub.topic_deliveries,
                        sizeof(pub.topic_deliveries));
         signal(SIGTERM, on_signal);
@@ -220,9 +221,9 @@ int main(int argc, char **argv)
                 snprintf(errstr, sizeof(errstr), "the instances table did not load in time");
                 goto fail;
         }
-        cb_log_info("consuming %s and %zu retry topics as group %s; health on %s:%d",
-                    pub.topic_events, n - 4, cb_config_str(cfg, "group-id"), hconf.bind,
-                    hconf.port);
+        cb_log_info("consuming %s, %s and %zu retry topics as group %s; health on %s:%d",
+                    pub.topic_events, pub.topic_replay, n - 5, cb_config_str(cfg, "group-id"),
+                    hconf.bind, hconf.port);
         if (publish_consume_loop(&pub))
                 exit_code = 1;
         goto out;

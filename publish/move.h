@@ -10,9 +10,10 @@
 #ifndef PUBLISH_MOVE_H
 #define PUBLISH_MOVE_H
 
+#include "cb_envelope.h"
 #include "state.h"
 
-#define PUBLISH_H_ATTEMPT     "cb-attempt"
+#define PUBLISH_H_ATTEMPT     CB_HEADER_ATTEMPT
 #define PUBLISH_H_DUE         "cb-due-ms"
 #define PUBLISH_H_LAST_STATUS "cb-last-status"
 #define PUBLISH_H_LAST_ERROR  "cb-last-error"

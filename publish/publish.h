@@ -48,6 +48,7 @@ struct publish {
         char topic_events[PUBLISH_TOPIC_MAX];
         char topic_instances[PUBLISH_TOPIC_MAX];
         char topic_dlq[PUBLISH_TOPIC_MAX];
+        char topic_replay[PUBLISH_TOPIC_MAX];
         char topic_deliveries[PUBLISH_TOPIC_MAX];
         volatile sig_atomic_t *run;  /* cleared by SIGTERM/SIGINT or a fatal Kafka error */
         const cb_wake_t *wake;       /* the loop sleeps on it (loop.c); main.c's */

@@ -29,7 +29,7 @@ int publish_topics_setup(publish_t *pub, char *errstr, size_t errstr_size)
                 specs[i] = (cb_topic_spec_t){names[i], compact[i], 0, 0};
         specs[2].max_message_bytes = room; /* the DLQ */
         for (i = 4; i < n; i++)
-                specs[i].max_message_bytes = room; /* the retry topics */
+                specs[i].max_message_bytes = room; /* the replay and retry topics */
         if (cb_kafka_ensure_topics(pub->prk, &pub->kafka, specs, n, errstr, errstr_size) ||
             cb_kafka_max_message_bytes(pub->prk, ptrs, n, 0, limits, timeout, errstr, errstr_size))
                 return -1;

@@ -6,13 +6,14 @@ import json
 import shutil
 import sys
 
-from harness import (JSON, Receiver, b64id, bridged_with, fixture, instance, request, run,
-                     wait_for)
+from harness import (JSON, Receiver, b64id, bootstrap, bridged_with, fixture, instance,
+                     kcat_read, request, run, wait_for)
 
 ADMIN_ARGS = ["--admin-user-secret", "u-secret", "--admin-org-secret", "o-secret"]
 ADMIN = {"Authorization": "User u-secret, Organization o-secret"}
 OK, FLAKY, FAILING, GONE, DISABLED = 1, 2, 3, 4, 5
 W = None  # the world every test shares (main)
+HEALED = set()  # receiver paths that answer 200 from now on
 
 
 def instances_of(receiver):
@@ -24,6 +25,8 @@ def instances_of(receiver):
 
 
 def plan(event_id, attempt, path):
+    if path in HEALED:
+        return 200
     if path == "/flaky":
         return 503 if attempt <= 2 else 200
     if path == "/failing":
@@ -191,6 +194,7 @@ def test_an_instance_token_sees_its_own_instance_only():
         assert r.status == 200, r.body
         created.append(r.json())
     a, b = created
+    W.tenant_token = b["token"]  # of an instance that is not FAILING (the redelivery test)
     ev_a = post(a["id"], modern("ev_tenant_a", "lead_ta"))
     ev_b = post(b["id"], modern("ev_tenant_b", "lead_tb"))
     wait_state(a["id"], ev_a, "delivered")
@@ -244,6 +248,36 @@ def test_the_index_is_rebuilt_from_kafka_and_resumes_after_a_restart():
     assert other.stop() == 0
 
 
+def test_a_dead_event_redelivered_after_its_receiver_healed_is_delivered():
+    env_id = W.ids[FAILING]
+    events_before = len(kcat_read(bootstrap(), W.bridge.topic("closeio.events")))
+    url = f"{W.console.url}/instances/{FAILING}/events/{env_id}/redeliver"
+    # a tenant of another instance cannot, nor a GET, nor an unknown event
+    other = W.tenant_token
+    assert request("POST", url, b"", {"Authorization": f"User x, Organization y, Element {other}"}
+                   ).status == 404
+    assert request("GET", url, headers=ADMIN).status == 405
+    assert request("POST", f"{W.console.url}/instances/{FAILING}/events/ev_nope/redeliver", b"",
+                   ADMIN).status == 404
+    HEALED.add("/failing")
+    r = request("POST", url, b"", ADMIN)
+    assert r.status == 202, (r.status, r.body)
+    replay = r.json()["replay"]
+    assert replay.startswith("rp_") and r.json()["eventId"] == env_id
+    ev = wait_state(FAILING, env_id, "delivered")
+    last = ev["deliveries"][-1]
+    assert last["status"] == 200 and last["replay"] == replay, ev["deliveries"]
+    assert all(d["replay"] is None for d in ev["deliveries"][:-1])
+    # the receiver got it once more, with the same webhook-id
+    assert [q["status"] for q in W.receiver.attempts(env_id)] == [500] * 4 + [200]
+    # nothing new for closeio.events' subscribers; the replay is on its own topic
+    assert len(kcat_read(bootstrap(), W.bridge.topic("closeio.events"))) == events_before
+    replays = kcat_read(bootstrap(), W.bridge.topic("closeio.events.replay"))
+    assert [(q["key"], q["headers"].get("cb-replay")) for q in replays] == [(str(FAILING),
+                                                                              replay)], replays
+    assert json.loads(replays[0]["payload"])["id"] == env_id
+
+
 def main():
     global W
     code = 0
@@ -255,7 +289,8 @@ def main():
                  test_lists_filter_and_page_newest_first,
                  test_bad_parameters_get_a_clear_400,
                  test_an_instance_token_sees_its_own_instance_only,
-                 test_the_index_is_rebuilt_from_kafka_and_resumes_after_a_restart])
+                 test_the_index_is_rebuilt_from_kafka_and_resumes_after_a_restart,
+                 test_a_dead_event_redelivered_after_its_receiver_healed_is_delivered])
         except SystemExit as e:
             code = e.code
         if code:

@@ -144,17 +144,19 @@ static void test_index_gets_an_event_with_its_deliveries_oldest_first_or_0(void 
         int i;
 
         (void)state;
+        strcpy(r[1].replay, "rp_1"); /* the second attempt was a replay's */
         for (i = 0; i < 4; i++)
                 apply(idx, &r[i]);
         o = get_ok(idx, "9", "e1");
         assert_true(json_object_object_get_ex(o, "deliveries", &d));
         assert_int_equal(json_object_array_length(d), 2);
-        assert_int_equal(json_object_object_length(json_object_array_get_idx(d, 0)), 8);
+        assert_int_equal(json_object_object_length(json_object_array_get_idx(d, 0)), 9);
         expect(json_object_array_get_idx(d, 0), "attempt", "1", "at", "2025-12-01T00:00:00.098Z",
                "status", "null", "error", "connection refused", "durationMs", "10", "outcome",
                "retry", "nextDue", "2025-12-01T00:01:00.100Z", "url", "https://example.com/hook",
-               NULL);
-        expect(json_object_array_get_idx(d, 1), "status", "204", "nextDue", "null", NULL);
+               "replay", "null", NULL);
+        expect(json_object_array_get_idx(d, 1), "status", "204", "nextDue", "null", "replay",
+               "rp_1", NULL);
         expect(o, "lastStatus", "204", NULL);
         json_object_put(o);
         /* by envelope id alone: the lowest instance id, as a number */

@@ -190,6 +190,21 @@ static void test_attempt_record_gives_its_fields(void **state)
         assert_int_equal(out.next_due_ms, 1700000000000LL);
         assert_int_equal(out.at_ms, ATTEMPT_AT_MS);
         assert_string_equal(out.reason, "");
+        assert_string_equal(out.replay, "");
+        fixture_fini(&fx);
+}
+
+static void test_attempt_names_the_replay_that_asked_for_it(void **state)
+{
+        fixture_t fx;
+        console_rec_t out;
+
+        (void)state;
+        fixture_init(&fx, CONSOLE_TOPIC_DELIVERIES, "20931",
+                     "{\"envelopeId\":\"ev_1\",\"attempt\":1,\"status\":200,"
+                     "\"outcome\":\"delivered\",\"replay\":\"rp_0123abcd\"}");
+        decode_ok(&fx, &out);
+        assert_string_equal(out.replay, "rp_0123abcd");
         fixture_fini(&fx);
 }
 
@@ -640,6 +655,7 @@ int main(void)
             cmocka_unit_test(test_event_time_unreadable_is_zero),
             cmocka_unit_test(test_event_time_before_1970_rounds_down_to_the_millisecond),
             cmocka_unit_test(test_attempt_record_gives_its_fields),
+            cmocka_unit_test(test_attempt_names_the_replay_that_asked_for_it),
             cmocka_unit_test(test_attempt_outcomes_give_their_states),
             cmocka_unit_test(test_attempt_with_nulls_gives_zeros),
             cmocka_unit_test(test_skipped_attempt_gives_its_error_as_reason),
