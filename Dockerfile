@@ -14,7 +14,11 @@ RUN deploy/build.sh /build -DCB_TESTS=OFF
 FROM debian:bookworm-slim
 COPY deploy/install-deps.sh /tmp/install-deps.sh
 RUN /tmp/install-deps.sh runtime && rm -rf /var/lib/apt/lists/* /tmp/install-deps.sh \
-    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin closebridge
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin closebridge \
+    && mkdir -p /var/lib/closebridge-console && chown 10001 /var/lib/closebridge-console
+# the console's index (a view of the topics: losing it loses nothing); a volume mounted here
+# takes this directory's owner
+VOLUME /var/lib/closebridge-console
 COPY --from=build /build/closebridge-ingest /build/closebridge-publish \
      /build/closebridge-console /build/closebridge-demo-receiver /usr/local/bin/
 USER 10001

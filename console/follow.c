@@ -38,7 +38,7 @@ struct console_follow {
         int complete;  /* closeio.events, .deliveries and .dlq all exist */
         int caught_up; /* atomic */
         cb_thread_t thread;
-        cb_metric_family_t *m_records;
+        cb_metric_family_t *m_records, *m_rows;
 };
 
 static int starts_with(const char *s, const char *prefix)
@@ -151,10 +151,10 @@ static int assign(console_follow_t *f, part_t *parts, size_t n, char *errstr, si
                         continue;
                 if (rd_kafka_query_watermark_offsets(f->rk, parts[i].topic, parts[i].partition,
                                                      &low, &high, FOLLOW_METADATA_MS)) {
-                        rd_kafka_topic_partition_list_destroy(list);
-                        free(parts);
                         snprintf(errstr, errstr_size, "cannot read the end of %s [%d]",
                                  parts[i].topic, (int)parts[i].partition);
+                        rd_kafka_topic_partition_list_destroy(list);
+                        free(parts);
                         return -1;
                 }
                 parts[i].target = high;
@@ -300,6 +300,17 @@ static void rescan(console_follow_t *f)
                 cb_log_warn("%s", err);
 }
 
+/* The rows gauge, from a count of the tables (a scan of their smallest index: not per batch). */
+static void count_rows(console_follow_t *f)
+{
+        int64_t events, attempts;
+
+        if (console_index_count(f->idx, &events, &attempts))
+                return;
+        cb_metrics_set(f->m_rows, "table=\"events\"", (double)events);
+        cb_metrics_set(f->m_rows, "table=\"attempts\"", (double)attempts);
+}
+
 static void prune(console_follow_t *f)
 {
         char err[512];
@@ -329,6 +340,7 @@ static void *follow_main(void *arg)
                 now = cb_time_now_ms();
                 if (now >= next_prune) {
                         prune(f);
+                        count_rows(f);
                         next_prune = now + FOLLOW_PRUNE_MS;
                 }
                 if (now >= next_rescan) {
@@ -372,6 +384,9 @@ console_follow_t *console_follow_new(const console_follow_conf_t *conf, char *er
         f->m_records = cb_metrics_family("closebridge_console_records_total",
                                          "records of the followed topics indexed, by topic kind",
                                          CB_METRIC_COUNTER);
+        f->m_rows =
+            cb_metrics_family("closebridge_console_index_rows",
+                              "rows of the index by table, counted every minute", CB_METRIC_GAUGE);
         f->idx = console_index_open(conf->db_path, 0, errstr, errstr_size);
         if (!f->idx)
                 goto fail;

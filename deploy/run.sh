@@ -2,17 +2,18 @@
 # Sets up and runs closebridge on this machine: installs what it needs, builds, starts a local
 # Apache Kafka broker when KAFKA_BOOTSTRAP_SERVERS is not set, declares a demo instance (id
 # 20931, the seed document's example) whose callback is a demo receiver printing every callback
-# here, and runs ingest, publish and the receiver until Ctrl-C.
+# here, and runs ingest, publish, the console and the receiver until Ctrl-C.
 #
 # Settings (environment): KAFKA_BOOTSTRAP_SERVERS (use that cluster, start none; any other
 # KAFKA_* and CLOSEBRIDGE_* variable reaches both processes, see --help), INGEST_PORT (8080),
-# PUBLISH_PORT (8081), RECEIVER_PORT (9000), BUILD_DIR (build), LOCAL_KAFKA_DIR (where the local
-# broker keeps its data; BUILD_DIR/local-kafka).
+# PUBLISH_PORT (8081), CONSOLE_PORT (8082), RECEIVER_PORT (9000), BUILD_DIR (build),
+# LOCAL_KAFKA_DIR (where the local broker keeps its data; BUILD_DIR/local-kafka).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 ingest_port=${INGEST_PORT:-8080}
 publish_port=${PUBLISH_PORT:-8081}
+console_port=${CONSOLE_PORT:-8082}
 receiver_port=${RECEIVER_PORT:-9000}
 demo=$build/demo
 pids=()
@@ -73,6 +74,11 @@ wait_ready "$publish_port" "${pids[-1]}" publish
         --instances-file "$demo/instances.json" 2>"$demo/ingest.log" &
 pids+=($!)
 wait_ready "$ingest_port" "${pids[-1]}" ingest
+# its index is a view of the topics: deleting console-data loses nothing
+"$build/closebridge-console" --http-port "$console_port" --log-format text \
+        --data-dir "$demo/console-data" 2>"$demo/console.log" &
+pids+=($!)
+wait_ready "$console_port" "${pids[-1]}" console
 
 cat <<MSG
 
@@ -83,6 +89,11 @@ Send it a Close webhook, from another terminal:
   curl -i -H 'Content-Type: application/json' \\
     --data-binary @$top/tests/data/legacy_update.json \\
     http://127.0.0.1:$ingest_port/events/closeio/MjA5MzE=
+
+Where each event is and what the receiver answered (set CLOSEBRIDGE_ADMIN_USER_SECRET and
+CLOSEBRIDGE_ADMIN_ORG_SECRET before run.sh; the console answers 401 without them):
+  curl -H 'Authorization: User <user secret>, Organization <org secret>' \\
+    http://127.0.0.1:$console_port/instances/20931/events
 
 Each callback the demo instance receives is printed below. Ctrl-C stops everything.
 

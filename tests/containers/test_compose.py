@@ -1,7 +1,8 @@
 """The container stage: the image and the repository's docker-compose.yml, run for real in a
 Docker engine (tests/containers/run.sh starts it, builds the image and the stand-ins).
 
-In order, on one stack: up and healthy; the README's demo webhook through nginx; three ingest and
+In order, on one stack: up and healthy; the README's demo webhook through nginx, and the console
+showing it delivered; three ingest and
 two publish replicas under a load of distinct webhooks, each delivered once; an instance and
 events parked on a retry topic surviving `down` and `up`; a publish container killed with
 SIGKILL mid-backlog; `down -v` leaving nothing behind. Each prints its figures."""
@@ -18,7 +19,7 @@ from stack import (ADMIN, LB, compose, containers, docker, envelope_ids, health,
 
 BASE = f"http://{LB[0]}:{LB[1]}"
 DEMO_PATH = "/events/closeio/MjA5MzE="
-SERVICES = ["kafka", "ingest", "ingest-lb", "publish", "demo-instances", "receiver"]
+SERVICES = ["kafka", "ingest", "ingest-lb", "publish", "console", "demo-instances", "receiver"]
 
 
 def b64(instance_id):
@@ -33,7 +34,7 @@ def test_stack_comes_up_healthy_as_uid_10001():
     for service in SERVICES:
         for name in containers(service):
             assert health(name) == "healthy", f"{name}: {health(name)}"
-    for service in ("ingest", "publish", "receiver"):
+    for service in ("ingest", "publish", "console", "receiver"):
         name = containers(service)[0]
         pid = inspect(name, "{{.State.Pid}}")
         uid = subprocess.run(["ps", "-o", "uid=", "-p", pid], capture_output=True, text=True,
@@ -67,6 +68,16 @@ def test_demo_webhook_through_nginx_reaches_the_receiver():
     wait_received([env_id], timeout=60)
     logs = compose("logs", "--no-log-prefix", "receiver")
     assert '"message":{"elementKey":"closeio"' in logs.split(f"webhook-id: {env_id}", 1)[1]
+    # the console, behind the same nginx, says where it is and what the receiver answered
+    event = BASE + f"/instances/20931/events/{env_id}"
+
+    def delivered():
+        r = request("GET", event, headers=ADMIN)
+        return r.status == 200 and json.loads(r.body)["status"] == "delivered"
+    wait_for("the console to show the demo event delivered", delivered, 60, 0.5)
+    shown = json.loads(request("GET", event, headers=ADMIN).body)
+    assert [d["status"] for d in shown["deliveries"]] == [200], shown
+    assert shown["envelope"]["id"] == env_id
 
 
 def ingest_replicas_seen():

@@ -12,7 +12,8 @@ import yaml
 
 from harness import BUILD, SOURCE, run
 
-BINARIES = {"closebridge-ingest", "closebridge-publish", "closebridge-demo-receiver"}
+BINARIES = {"closebridge-ingest", "closebridge-publish", "closebridge-console",
+            "closebridge-demo-receiver"}
 K8S = os.path.join(SOURCE, "deploy", "k8s")
 LOG_VALUES = {"CLOSEBRIDGE_LOG_FORMAT": {"json", "text"},
               "CLOSEBRIDGE_LOG_LEVEL": {"debug", "info", "warn", "error"}}
@@ -206,7 +207,7 @@ def image_user():
 def test_k8s_manifests_parse_and_kustomization_lists_them():
     docs = k8s_docs()
     assert {"kustomization.yaml", "configmap.yaml", "ingest.yaml", "publish.yaml",
-            "secret.example.yaml"} <= set(docs), sorted(docs)
+            "console.yaml", "secret.example.yaml"} <= set(docs), sorted(docs)
     kust = docs.pop("kustomization.yaml")[0]
     assert kust["kind"] == "Kustomization"
     for name, ds in docs.items():
@@ -226,7 +227,8 @@ def test_k8s_manifests_parse_and_kustomization_lists_them():
 def test_k8s_deployments_probe_limit_and_run_as_the_image_user():
     deployments = {d["spec"]["template"]["spec"]["containers"][0]["command"][0]: d
                    for d in k8s_objects("Deployment")}
-    assert set(deployments) == {"closebridge-ingest", "closebridge-publish"}, set(deployments)
+    assert set(deployments) == {"closebridge-ingest", "closebridge-publish",
+                                "closebridge-console"}, set(deployments)
     for binary, dep in deployments.items():
         where = dep["metadata"]["name"]
         assert dep["spec"]["replicas"] == 2, f"{where}: {dep['spec']['replicas']} replicas"
@@ -287,7 +289,7 @@ def test_k8s_every_setting_reaches_a_binary_that_takes_it():
     for name, keys in secrets.items():
         for key in keys:
             assert (name, key) in used_secret_keys, f"Secret {name} key {key} reaches nothing"
-    # the admin secrets go to ingest, the only one with the instances API
+    # the admin secrets go to ingest (the instances API) and the console (the events API)
     assert ("closebridge", "CLOSEBRIDGE_ADMIN_USER_SECRET") in used_secret_keys
 
 
@@ -321,22 +323,23 @@ def test_nothing_points_outside_the_repository():
     assert not found, found
 
 
-def test_k8s_service_sends_port_80_to_ingest():
-    services = k8s_objects("Service")
-    assert len(services) == 1, [s["metadata"]["name"] for s in services]
-    svc = services[0]
+def test_k8s_services_send_port_80_to_ingest_and_to_the_console():
+    services = {s["metadata"]["name"]: s for s in k8s_objects("Service")}
+    assert set(services) == {"closebridge-ingest", "closebridge-console"}, set(services)
     pods = {d["spec"]["template"]["spec"]["containers"][0]["command"][0]: d
             for d in k8s_objects("Deployment")}
-    selector = svc["spec"]["selector"]
-    for binary, dep in pods.items():
-        labels = dep["spec"]["template"]["metadata"]["labels"]
-        selected = selector.items() <= labels.items()
-        assert selected == (binary == "closebridge-ingest"), f"the Service selects {binary}?"
-    ingest = pods["closebridge-ingest"]["spec"]["template"]["spec"]["containers"][0]
-    (port,) = svc["spec"]["ports"]
-    assert port["port"] == 80, f"the Service listens on {port['port']}"
-    target = container_port(ingest, port.get("targetPort", port["port"]))
-    assert target == 8080, f"the Service sends to {target}, ingest listens on 8080"
+    for name, listens in (("closebridge-ingest", 8080), ("closebridge-console", 8082)):
+        svc = services[name]
+        selector = svc["spec"]["selector"]
+        for binary, dep in pods.items():
+            labels = dep["spec"]["template"]["metadata"]["labels"]
+            selected = selector.items() <= labels.items()
+            assert selected == (binary == name), f"Service {name} selects {binary}?"
+        container = pods[name]["spec"]["template"]["spec"]["containers"][0]
+        (port,) = svc["spec"]["ports"]
+        assert port["port"] == 80, f"{name} listens on {port['port']}"
+        target = container_port(container, port.get("targetPort", port["port"]))
+        assert target == listens, f"{name} sends to {target}, the process listens on {listens}"
 
 
 if __name__ == "__main__":
@@ -347,4 +350,4 @@ if __name__ == "__main__":
          test_k8s_manifests_parse_and_kustomization_lists_them,
          test_k8s_deployments_probe_limit_and_run_as_the_image_user,
          test_k8s_every_setting_reaches_a_binary_that_takes_it,
-         test_k8s_service_sends_port_80_to_ingest])
+         test_k8s_services_send_port_80_to_ingest_and_to_the_console])

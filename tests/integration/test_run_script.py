@@ -18,8 +18,9 @@ def port_closed(port):
 
 def test_run_script_serves_the_demo_instance_and_stops_on_ctrl_c():
     ports = {"INGEST_PORT": free_port(), "PUBLISH_PORT": free_port(),
-             "RECEIVER_PORT": free_port()}
-    env = dict(os.environ, BUILD_DIR=BUILD, **{k: str(v) for k, v in ports.items()})
+             "CONSOLE_PORT": free_port(), "RECEIVER_PORT": free_port()}
+    env = dict(os.environ, BUILD_DIR=BUILD, CLOSEBRIDGE_ADMIN_USER_SECRET="u-run",
+               CLOSEBRIDGE_ADMIN_ORG_SECRET="o-run", **{k: str(v) for k, v in ports.items()})
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     kafka_dir = tempfile.mkdtemp(prefix="run-kafka-", dir=os.path.join(BUILD, "tests"))
     env["LOCAL_KAFKA_DIR"] = kafka_dir
@@ -43,6 +44,14 @@ def test_run_script_serves_the_demo_instance_and_stops_on_ctrl_c():
         event_id = r.json()["ids"][0]
         wait_for("the printed callback", lambda: f"webhook-id: {event_id}" in list(lines))
         assert any('"eventType":"UPDATED"' in l for l in lines)
+        # the console it started says where the event is
+        console = f"http://127.0.0.1:{ports['CONSOLE_PORT']}/instances/20931/events/{event_id}"
+        admin = {"Authorization": "User u-run, Organization o-run"}
+
+        def delivered():
+            r = request("GET", console, headers=admin)
+            return r.status == 200 and r.json()["status"] == "delivered"
+        wait_for("the console to show the event delivered", delivered)
 
         # Ctrl-C in a terminal: SIGINT to the whole foreground process group at once
         os.killpg(proc.pid, signal.SIGINT)
