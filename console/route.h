@@ -1,0 +1,23 @@
+/* console route: what a path of the events API names (api.h lists them), read without I/O.
+ * Every path may also stand under /elements/api-v2, as Cloud Elements' did. */
+#ifndef CONSOLE_ROUTE_H
+#define CONSOLE_ROUTE_H
+
+#include "cb_envelope.h"
+#include "cb_instance.h"
+
+typedef struct console_route {
+        int one;                              /* an event, not a list */
+        int redeliver;                        /* .../events/{eventId}/redeliver */
+        char instance_id[CB_INSTANCE_ID_MAX]; /* "" when the path names none */
+        char env_id[CB_ENVELOPE_ID_MAX];      /* "" for a list */
+} console_route_t;
+
+/* Reads path (borrowed; libmicrohttpd's, already URL-decoded) into r. Returns 1 when it is one
+ * of the API's paths; 0 when it is not (the caller answers 404 "no such path"); -1 when it is
+ * one whose instance id is not one (cb_instance_id_valid) or whose event id cannot be (empty,
+ * CB_ENVELOPE_ID_MAX bytes or more, a byte outside printable ASCII): 404, no such instance or
+ * event. */
+int console_route_parse(const char *path, console_route_t *r);
+
+#endif

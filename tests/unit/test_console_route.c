@@ -1,0 +1,105 @@
+/* console route: the paths of the events API, what each names, and what is refused. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "route.h"
+
+static void test_route_lists_of_every_instance_and_of_one(void **state)
+{
+        console_route_t r;
+
+        (void)state;
+        assert_int_equal(console_route_parse("/instances/events", &r), 1);
+        assert_false(r.one || r.redeliver);
+        assert_string_equal(r.instance_id, "");
+        assert_int_equal(console_route_parse("/instances/20931/events", &r), 1);
+        assert_false(r.one);
+        assert_string_equal(r.instance_id, "20931");
+        /* the Cloud Elements prefix names the same */
+        assert_int_equal(console_route_parse("/elements/api-v2/instances/20931/events", &r), 1);
+        assert_string_equal(r.instance_id, "20931");
+}
+
+static void test_route_one_event_with_or_without_its_instance(void **state)
+{
+        console_route_t r;
+
+        (void)state;
+        assert_int_equal(console_route_parse("/instances/events/ev_1-2019", &r), 1);
+        assert_true(r.one);
+        assert_string_equal(r.env_id, "ev_1-2019");
+        assert_string_equal(r.instance_id, "");
+        assert_int_equal(console_route_parse("/instances/7/events/cb_abc", &r), 1);
+        assert_true(r.one && !r.redeliver);
+        assert_string_equal(r.instance_id, "7");
+        assert_string_equal(r.env_id, "cb_abc");
+}
+
+static void test_route_redeliver_of_one_event(void **state)
+{
+        console_route_t r;
+
+        (void)state;
+        assert_int_equal(console_route_parse("/instances/7/events/cb_abc/redeliver", &r), 1);
+        assert_true(r.one && r.redeliver);
+        assert_string_equal(r.env_id, "cb_abc");
+        assert_int_equal(console_route_parse("/instances/events/cb_abc/redeliver", &r), 1);
+        assert_true(r.redeliver);
+        assert_string_equal(r.instance_id, "");
+        /* a filter's redelivery is not a path of this API (yet) */
+        assert_int_equal(console_route_parse("/instances/7/events/redeliver", &r), 0);
+}
+
+static void test_route_refuses_ids_that_cannot_be(void **state)
+{
+        console_route_t r;
+        char path[300];
+
+        (void)state;
+        assert_int_equal(console_route_parse("/instances/abc/events", &r), -1);
+        assert_int_equal(console_route_parse("/instances/0/events", &r), -1);
+        assert_int_equal(console_route_parse("/instances/007/events", &r), -1);
+        assert_int_equal(console_route_parse("/instances/1234567890123456789012345/events", &r),
+                         -1);
+        assert_int_equal(console_route_parse("/instances/events/ev 1", &r), -1);
+        assert_int_equal(console_route_parse("/instances/7/events/ev\x01", &r), -1);
+        memset(path, 'a', sizeof(path));
+        memcpy(path, "/instances/events/", 18);
+        path[18 + 128] = '\0'; /* an id of 128 bytes: one too many */
+        assert_int_equal(console_route_parse(path, &r), -1);
+        path[18 + 127] = '\0';
+        assert_int_equal(console_route_parse(path, &r), 1);
+        assert_int_equal(strlen(r.env_id), 127);
+}
+
+static void test_route_leaves_other_paths_to_the_caller(void **state)
+{
+        console_route_t r;
+        static const char *const others[] = {
+            "/",        "/instances",         "/instances/7",       "/instances/7/other",
+            "/healthz", "/instances/events/", "/instances//events", "/instances/7/events/x/y/z",
+            "/tasks",   "instances/events",   "/elements/api-v2",   "/instances/7/events/a/b",
+        };
+        size_t i;
+
+        (void)state;
+        for (i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+                if (console_route_parse(others[i], &r) == 1)
+                        fail_msg("%s taken as a path of the events API", others[i]);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_route_lists_of_every_instance_and_of_one),
+            cmocka_unit_test(test_route_one_event_with_or_without_its_instance),
+            cmocka_unit_test(test_route_redeliver_of_one_event),
+            cmocka_unit_test(test_route_refuses_ids_that_cannot_be),
+            cmocka_unit_test(test_route_leaves_other_paths_to_the_caller),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
