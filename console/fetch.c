@@ -14,13 +14,13 @@ console_fetch_t *console_fetch_new(const cb_kafka_conf_t *kc, char *errstr, size
 {
         /* assign() needs a group.id in librdkafka 2.0.2; nothing is ever committed. Only the one
            record is wanted: no prefetching beyond it. */
-        static const char *const defaults[] = {"client.id",
-                                               "closebridge-console-fetch",
-                                               "group.id",
-                                               "closebridge-console-fetch",
-                                               "fetch.wait.max.ms",
+        static const char *const defaults[] = {"client.id", "closebridge-console-fetch", "group.id",
+                                               "closebridge-console-fetch", "fetch.wait.max.ms",
                                                "10",
-                                               NULL};
+                                               /* a partition read to its end backs off before
+                                                  its next fetch (500 ms by default): the next
+                                                  read of it would wait that long */
+                                               "fetch.error.backoff.ms", "10", NULL};
         static const char *const forced[] = {"enable.auto.commit",
                                              "false",
                                              "enable.partition.eof",

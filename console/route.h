@@ -16,8 +16,10 @@ typedef struct console_route {
 /* Reads path (borrowed; libmicrohttpd's, already URL-decoded) into r. Returns 1 when it is one
  * of the API's paths; 0 when it is not (the caller answers 404 "no such path"); -1 when it is
  * one whose instance id is not one (cb_instance_id_valid) or whose event id cannot be (empty,
- * CB_ENVELOPE_ID_MAX bytes or more, a byte outside printable ASCII): 404, no such instance or
- * event. */
+ * or CB_ENVELOPE_ID_MAX bytes or more): 404, no such instance or event. An event id is
+ * everything after ".../events/" (but a last "/redeliver"): ingest takes any Close event id
+ * without '.' or ' ', so an envelope id may hold '/', UTF-8 or control bytes, which the path
+ * carries percent-encoded. */
 int console_route_parse(const char *path, console_route_t *r);
 
 #endif

@@ -1,24 +1,28 @@
 """docs/openapi.yaml checked against the running processes by Schemathesis (PyPI schemathesis,
 its `st` command from the tests' venv): requests generated from the spec, valid and invalid,
-for every operation of ingest (at its root and under the Cloud Elements prefix) and of
-publish, each answer checked against the spec: no 5xx it does not list, every status code,
-content type, header and body as it says, 405 with Allow for a method a path does not serve,
-401 without the admin credentials where they are needed. Then both processes must still be
-alive, ready, and stop cleanly.
+for every operation of ingest (at its root and under the Cloud Elements prefix), of publish and
+of the console (at its root and under the prefix, over the events the runs against ingest made),
+each answer checked against the spec: no 5xx it does not list, every status code, content type,
+header and body as it says, 405 with Allow for a method a path does not serve, 401 without the
+admin credentials where they are needed. Then the three processes must still be alive, ready,
+and stop cleanly.
 
 Nothing generated leaves loopback: instances that Schemathesis creates may poll any
 `base.url` or call back any URL, so ingest's poller and publish's deliveries go through a
 proxy address on loopback where nothing listens."""
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from harness import SOURCE, b64id, bridged, free_port, instance, request, run
+from harness import (JSON, SOURCE, b64id, bridged, fixture, free_port, instance, request, run,
+                     wait_for)
 
 SPEC = os.path.join(SOURCE, "docs", "openapi.yaml")
 ST = os.path.join(os.path.dirname(sys.executable), "st")
@@ -45,24 +49,35 @@ def operations(tags):
             and set(op.get("tags", [])) & set(tags)}
 
 
-def config(work, fixed_b64id):
-    """A schemathesis.toml: the admin credentials for adminAuth, b64id fixed when given."""
-    path = os.path.join(work, "schemathesis.toml")
+def config(work, name, fixed, pinned):
+    """A schemathesis.toml: the admin credentials for adminAuth, the parameters of fixed
+    ({"path.b64id": value}) fixed in every operation. Each parameter of pinned is fixed too, in
+    the operations whose path has it, which it leaves with one request to make (no other
+    parameters): they run no fuzzing phase (Hypothesis would fail its health check)."""
+    path = os.path.join(work, f"schemathesis-{name}.toml")
     with open(path, "w") as f:
         f.write(f'[auth.openapi.adminAuth]\napi_key = "{ADMIN}"\n')
-        if fixed_b64id:
-            f.write(f'[parameters]\n"path.b64id" = "{fixed_b64id}"\n')
+        if fixed:
+            f.write("[parameters]\n" + "".join(f'"{k}" = {json.dumps(v)}\n'
+                                               for k, v in fixed.items()))
+        for key, value in (pinned or {}).items():
+            where = re.escape("{" + key.split(".", 1)[1] + "}")
+            f.write(f"[[operations]]\ninclude-path-regex = {json.dumps(where)}\n"
+                    f"phases.fuzzing.enabled = false\n[operations.parameters]\n"
+                    f'"{key}" = {json.dumps(value)}\n')
     return path
 
 
-def schemathesis(work, name, url, tags, fixed_b64id=None, stateful=True):
+def schemathesis(work, name, url, tags, fixed=None, pinned=None, stateful=True,
+                 examples=EXAMPLES):
     """Runs st against url for the operations of tags; asserts it passed and tested each one."""
     junit = os.path.join(work, f"{name}.xml")
     phases = "examples,coverage,fuzzing" + (",stateful" if stateful else "")
     # one worker: with two, Hypothesis failed now and then on this Python 3.11 ("AST
     # constructor recursion depth mismatch": CPython's parser racing in two threads)
-    cmd = [ST, "--no-color", "--config-file", config(work, fixed_b64id), "run", SPEC, "--url", url,
-           "--checks", ",".join(CHECKS), "--phases", phases, "--max-examples", EXAMPLES,
+    cmd = [ST, "--no-color", "--config-file", config(work, name, fixed, pinned), "run", SPEC,
+           "--url", url,
+           "--checks", ",".join(CHECKS), "--phases", phases, "--max-examples", str(examples),
            "--seed", SEED, "--request-timeout", "30", "--workers", "1",
            "--report", "junit", "--report-junit-path", junit]
     for tag in tags:
@@ -87,7 +102,27 @@ def answered(service):
             if s.name == "closebridge_http_requests_total"}
 
 
-def test_every_answer_of_ingest_and_publish_keeps_to_the_spec():
+def console_events(ingest, console):
+    """Two webhooks of WEBHOOKS posted; returns their envelope ids once the console shows an
+    attempt of each (publish's deliveries all fail through the proxy: retrying, then dead)."""
+    ids = []
+    for n in range(2):
+        body = json.loads(fixture("modern_lead_created.json"))
+        body["event"].update(id=f"ev_openapi{n}", object_id=f"lead_openapi{n}")
+        r = request("POST", f"{ingest.url}/events/closeio/{b64id(WEBHOOKS)}",
+                    json.dumps(body).encode(), JSON)
+        assert r.status == 202, (r.status, r.body)
+        ids.append(r.json()["ids"][0])
+
+    def shown(env_id):
+        r = request("GET", f"{console.url}/instances/{WEBHOOKS}/events/{env_id}",
+                    headers={"Authorization": ADMIN})
+        return r.status == 200 and r.json()["deliveries"] and r.json()["envelope"]
+    wait_for("the console to show an attempt of each webhook", lambda: all(map(shown, ids)), 60)
+    return ids
+
+
+def test_every_answer_of_ingest_publish_and_console_keeps_to_the_spec():
     instances = lambda url: [  # noqa: E731
         instance(SACRIFICE, url), instance(WEBHOOKS, url),
         instance(SIGNED, url, **{"event.webhook.signature.key": SIG_KEY})]
@@ -101,7 +136,7 @@ def test_every_answer_of_ingest_and_publish_keeps_to_the_spec():
         publish = bridge.publish("--delivery-proxy", nowhere).ready()
 
         schemathesis(bridge.work, "ingest", ingest.url, ["events", "instances", "operations"],
-                     fixed_b64id=b64id(WEBHOOKS))
+                     fixed={"path.b64id": b64id(WEBHOOKS)})
         codes = answered(ingest)
         # what the run reached, as ingest counted it: events accepted and refused, instances
         # made, credentials and methods refused
@@ -123,13 +158,31 @@ def test_every_answer_of_ingest_and_publish_keeps_to_the_spec():
                     json.dumps({"x" + "\u00e9" * 40: 1}).encode(), {"Authorization": ADMIN})
         assert r.status == 400 and r.json()["error"]["status"] == 400, (r.status, r.body)
 
-        for service in (ingest, publish):
+        # the console, over every event the runs above made (of instances deleted since too),
+        # one of WEBHOOKS with its attempts and envelope for the paths with ids
+        console = bridge.console(*ADMIN_ARGS).ready()
+        ids = console_events(ingest, console)
+        started = time.monotonic()
+        schemathesis(bridge.work, "console", console.url, ["console-events", "operations"],
+                     fixed={"path.id": WEBHOOKS}, pinned={"path.eventId": ids[0]},
+                     stateful=False)
+        # random ids, under the prefix (fewer: Schemathesis's own work is most of the time)
+        schemathesis(bridge.work, "console-prefix", console.url + "/elements/api-v2",
+                     ["console-events"], stateful=False, examples=10)
+        print(f"console's runs: {time.monotonic() - started:.1f} s", flush=True)
+        codes = answered(console)
+        for code in ("200", "400", "401", "404", "405"):
+            assert codes.get(("events", code), 0) >= 1, (code, codes)
+
+        for service in (ingest, publish, console):
             assert service.proc.poll() is None, f"{service.name} died:\n{service.logs()}"
             assert request("GET", service.url + "/readyz").json() == {"status": "ready"}
         print("ingest answered:", json.dumps({f"{route} {code}": int(n) for (route, code), n
                                               in sorted(answered(ingest).items())}))
-        assert ingest.stop() == 0 and publish.stop() == 0
+        print("console answered:", json.dumps({f"{route} {code}": int(n) for (route, code), n
+                                               in sorted(answered(console).items())}))
+        assert ingest.stop() == 0 and publish.stop() == 0 and console.stop() == 0
 
 
 if __name__ == "__main__":
-    run([test_every_answer_of_ingest_and_publish_keeps_to_the_spec])
+    run([test_every_answer_of_ingest_publish_and_console_keeps_to_the_spec])

@@ -38,6 +38,21 @@ static void test_route_one_event_with_or_without_its_instance(void **state)
         assert_string_equal(r.env_id, "cb_abc");
 }
 
+static void test_route_event_ids_hold_whatever_an_envelope_id_may(void **state)
+{
+        console_route_t r;
+
+        (void)state;
+        /* a Close event id with '/', UTF-8 or a control byte, decoded from %2F, %C3%A9, %01 */
+        assert_int_equal(console_route_parse("/instances/4242/events/ev/slash_2019", &r), 1);
+        assert_string_equal(r.env_id, "ev/slash_2019");
+        assert_int_equal(console_route_parse("/instances/events/ev_\xc3\xa9t\xc3\xa9_1", &r), 1);
+        assert_string_equal(r.env_id, "ev_\xc3\xa9t\xc3\xa9_1");
+        assert_int_equal(console_route_parse("/instances/events/ev\x01 x_1/redeliver", &r), 1);
+        assert_true(r.redeliver);
+        assert_string_equal(r.env_id, "ev\x01 x_1");
+}
+
 static void test_route_redeliver_of_one_event(void **state)
 {
         console_route_t r;
@@ -51,6 +66,7 @@ static void test_route_redeliver_of_one_event(void **state)
         assert_string_equal(r.instance_id, "");
         /* a filter's redelivery is not a path of this API (yet) */
         assert_int_equal(console_route_parse("/instances/7/events/redeliver", &r), 0);
+        assert_int_equal(console_route_parse("/instances/events/redeliver", &r), 0);
 }
 
 static void test_route_refuses_ids_that_cannot_be(void **state)
@@ -64,8 +80,8 @@ static void test_route_refuses_ids_that_cannot_be(void **state)
         assert_int_equal(console_route_parse("/instances/007/events", &r), -1);
         assert_int_equal(console_route_parse("/instances/1234567890123456789012345/events", &r),
                          -1);
-        assert_int_equal(console_route_parse("/instances/events/ev 1", &r), -1);
-        assert_int_equal(console_route_parse("/instances/7/events/ev\x01", &r), -1);
+        assert_int_equal(console_route_parse("/instances/events/", &r), -1);
+        assert_int_equal(console_route_parse("/instances/7/events//redeliver", &r), -1);
         memset(path, 'a', sizeof(path));
         memcpy(path, "/instances/events/", 18);
         path[18 + 128] = '\0'; /* an id of 128 bytes: one too many */
@@ -79,9 +95,17 @@ static void test_route_leaves_other_paths_to_the_caller(void **state)
 {
         console_route_t r;
         static const char *const others[] = {
-            "/",        "/instances",         "/instances/7",       "/instances/7/other",
-            "/healthz", "/instances/events/", "/instances//events", "/instances/7/events/x/y/z",
-            "/tasks",   "instances/events",   "/elements/api-v2",   "/instances/7/events/a/b",
+            "/",
+            "/instances",
+            "/instances/7",
+            "/instances/7/other",
+            "/healthz",
+            "/instances/7/eventsx",
+            "/instances/eventsx",
+            "/tasks",
+            "instances/events",
+            "/elements/api-v2",
+            "/instances/events/redeliver",
         };
         size_t i;
 
@@ -96,6 +120,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_route_lists_of_every_instance_and_of_one),
             cmocka_unit_test(test_route_one_event_with_or_without_its_instance),
+            cmocka_unit_test(test_route_event_ids_hold_whatever_an_envelope_id_may),
             cmocka_unit_test(test_route_redeliver_of_one_event),
             cmocka_unit_test(test_route_refuses_ids_that_cannot_be),
             cmocka_unit_test(test_route_leaves_other_paths_to_the_caller),
