@@ -55,7 +55,8 @@ static json_object *get(json_object *obj, const char *key)
 /* librdkafka's statistics (STATISTICS.md): brokers' states, and consumers' lag per partition. */
 static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 {
-        static cb_metric_family_t *lag;
+        static cb_metric_family_t *lag; /* atomic */
+        cb_metric_family_t *fam;
         json_object *root = json_tokener_parse(json), *topics;
         const char *client;
         char labels[512];
@@ -76,11 +77,17 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
         }
         topics = get(root, "topics");
         if (topics && !strcmp(json_object_get_string(get(root, "type")) ?: "", "consumer")) {
-                if (!lag)
-                        lag = cb_metrics_family("closebridge_consumer_lag",
+                /* the clients of one process serve their statistics on their own threads
+                   (the console's follower and API workers): the family is looked up under
+                   the registry's lock, and the pointer kept atomically */
+                fam = __atomic_load_n(&lag, __ATOMIC_ACQUIRE);
+                if (!fam) {
+                        fam = cb_metrics_family("closebridge_consumer_lag",
                                                 "messages behind the end of each assigned "
                                                 "partition, by Kafka client",
                                                 CB_METRIC_GAUGE);
+                        __atomic_store_n(&lag, fam, __ATOMIC_RELEASE);
+                }
                 client = json_object_get_string(get(root, "client_id")) ?: "";
                 json_object_object_foreach(topics, topic, t)
                 {
@@ -92,7 +99,7 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque)
                                 snprintf(labels, sizeof(labels),
                                          "client=\"%s\",topic=\"%s\",partition=\"%s\"", client,
                                          topic, part);
-                                cb_metrics_set(lag, labels, (double)l);
+                                cb_metrics_set(fam, labels, (double)l);
                         }
                 }
         }

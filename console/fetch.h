@@ -22,7 +22,8 @@ void console_fetch_destroy(console_fetch_t *fe);
 /* Reads the value of the record at offset of topic's partition into a new NUL-terminated
  * buffer (*out, the caller frees it; its length in *len), and, when hdrs is not NULL, a copy of
  * its headers (*hdrs, NULL without any; the caller destroys them). Waits up to timeout_ms.
- * Returns 0; 1 when the record is no longer there (retention, compaction) or has no value;
+ * Returns 0; 1 when the record is not there (retention, compaction, an offset not written yet)
+ * or has no value;
  * -1 with errstr set on a Kafka error or time-out. */
 int console_fetch_value(console_fetch_t *fe, const char *topic, int32_t partition, int64_t offset,
                         int timeout_ms, char **out, size_t *len, rd_kafka_headers_t **hdrs,

@@ -16,7 +16,7 @@ char *publish_attempt_record(const publish_item_t *it, const publish_job_t *job,
         json_object *rec = json_object_new_object();
         char url[512], at[40];
         const char *u = job ? job->url : it->inst ? it->inst->callback_url : "";
-        char *text, *replay;
+        char *text;
 
         if (!rec)
                 return NULL;
@@ -41,10 +41,8 @@ char *publish_attempt_record(const publish_item_t *it, const publish_job_t *job,
                                next_due_ms > 0 ? json_object_new_int64(next_due_ms) : NULL);
         json_object_object_add(rec, "at", json_object_new_string(at));
         /* an attempt a replay asked for names it (the console shows who sent it again) */
-        replay = it->rkm ? publish_item_header(it->rkm, CB_HEADER_REPLAY) : NULL;
-        if (replay)
-                json_object_object_add(rec, "replay", json_object_new_string(replay));
-        free(replay);
+        if (it->replay[0])
+                json_object_object_add(rec, "replay", json_object_new_string(it->replay));
         text = strdup(json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(rec);

@@ -15,8 +15,8 @@
 /* The record of it's attempt as JSON text (the caller frees it), or NULL when out of memory.
  * job: the attempt made, or NULL for one that was not (an open circuit breaker, a skipped
  * envelope); outcome: "delivered", "retry", "dead", "breaker-open" or "skipped" (its error says
- * why); next_due_ms: 0 when none; at_us: now. The instance id is the Kafka key's. A record of
- * closeio.events.replay names its replay ("replay": its cb-replay header). */
+ * why); next_due_ms: 0 when none; at_us: now. The instance id is the Kafka key's. An attempt a
+ * replay asked for names it ("replay": it->replay, the record's cb-replay header). */
 char *publish_attempt_record(const publish_item_t *it, const publish_job_t *job,
                              const char *outcome, int64_t next_due_ms, int64_t at_us);
 

@@ -310,7 +310,7 @@ int64_t publish_release_due(publish_t *pub, int64_t limit_ms)
 void publish_take_message(publish_t *pub, rd_kafka_message_t *rkm)
 {
         item_t *it = calloc(1, sizeof(*it));
-        char *a, *due;
+        char *a, *due, *replay;
 
         int tracked = it ? publish_offsets_track(pub->offsets, rd_kafka_topic_name(rkm->rkt),
                                                  rkm->partition, rkm->offset)
@@ -332,6 +332,10 @@ void publish_take_message(publish_t *pub, rd_kafka_message_t *rkm)
         if (strcmp(rd_kafka_topic_name(rkm->rkt), pub->topic_events)) {
                 a = publish_item_header(rkm, PUBLISH_H_ATTEMPT);
                 due = publish_item_header(rkm, PUBLISH_H_DUE);
+                replay = publish_item_header(rkm, CB_HEADER_REPLAY);
+                if (replay)
+                        snprintf(it->replay, sizeof(it->replay), "%s", replay);
+                free(replay);
                 if (a && atoi(a) > 0)
                         it->attempt = atoi(a);
                 if (due)

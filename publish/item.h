@@ -29,6 +29,7 @@ typedef struct publish_item {
         char dest[256];
         long last_status;
         char last_error[128];
+        char replay[32]; /* the cb-replay header of a record of the replay topic, or "" */
 } publish_item_t;
 
 /* Frees it and what it owns (its message, instance reference, key and body). NULL: nothing. */

@@ -58,6 +58,7 @@ static void test_attempt_log_a_made_attempt(void **state)
                          1700000005000LL);
         assert_string_equal(json_object_get_string(json_object_object_get(rec, "at")),
                             "2023-11-14T22:13:20.123Z");
+        assert_false(json_object_object_get_ex(rec, "replay", NULL)); /* not a replay's */
         json_object_put(rec);
         free(text);
         cb_instance_release(it.inst);
@@ -99,6 +100,7 @@ static void test_attempt_log_a_skipped_envelope_names_the_key_and_why(void **sta
         (void)state;
         snprintf(it.env_id, sizeof(it.env_id), "cb_3");
         snprintf(it.last_error, sizeof(it.last_error), "instance unknown or deleted");
+        snprintf(it.replay, sizeof(it.replay), "rp_0123456789abcdef");
         text = publish_attempt_record(&it, NULL, "skipped", 0, 1700000000000000LL);
         rec = json_tokener_parse(text);
         assert_non_null(rec);
@@ -110,6 +112,8 @@ static void test_attempt_log_a_skipped_envelope_names_the_key_and_why(void **sta
         assert_string_equal(json_object_get_string(json_object_object_get(rec, "error")),
                             "instance unknown or deleted");
         assert_string_equal(json_object_get_string(json_object_object_get(rec, "url")), "");
+        assert_string_equal(json_object_get_string(json_object_object_get(rec, "replay")),
+                            "rp_0123456789abcdef");
         json_object_put(rec);
         free(text);
 }
