@@ -364,13 +364,12 @@ console_follow_t *console_follow_new(const console_follow_conf_t *conf, char *er
                                                "fetch.wait.max.ms",
                                                "100",
                                                NULL};
-        static const char *const forced[] = {"enable.partition.eof",
-                                             "true",
-                                             "enable.auto.commit",
-                                             "false",
-                                             "enable.auto.offset.store",
-                                             "false",
-                                             NULL};
+        static const char *const forced[] = {"enable.partition.eof", "true", "enable.auto.commit",
+                                             "false", "enable.auto.offset.store", "false",
+                                             /* a stored position the partition no longer has
+                                                (retention, or a topic made anew) reads what
+                                                it has from its start, never skips to its end */
+                                             "auto.offset.reset", "earliest", NULL};
         console_follow_t *f = calloc(1, sizeof(*f));
         part_t *parts;
         long n;

@@ -3,7 +3,9 @@ event's state as it moves (delivered, retried then delivered, dead after the lad
 skipped), its attempts and envelope, the filters and pages of the events API, tenant tokens,
 bad parameters, and an index rebuilt from Kafka after its database is deleted."""
 import json
+import os
 import shutil
+import sqlite3
 import sys
 
 from harness import (JSON, Receiver, b64id, bootstrap, bridged_with, fixture, instance,
@@ -242,6 +244,17 @@ def test_the_index_is_rebuilt_from_kafka_and_resumes_after_a_restart():
     shutil.rmtree(W.console.data_dir)
     W.console.start().ready()
     wait_for("the rebuilt index to answer as before", lambda: snapshot() == before)
+    # positions past the partitions' ends (topics made anew, another cluster): read from the
+    # start, not from the end
+    assert W.console.stop() == 0
+    db = sqlite3.connect(os.path.join(W.console.data_dir, "index.sqlite"))
+    with db:
+        db.execute("UPDATE positions SET next = next + 1000000")
+        db.execute("DELETE FROM attempts")
+        db.execute("DELETE FROM events")
+    db.close()
+    W.console.start().ready()
+    wait_for("the index read again from the partitions' start", lambda: snapshot() == before)
     # a second replica builds its own
     other = W.bridge.console(*ADMIN_ARGS).ready()
     wait_for("a second console to answer the same", lambda: snapshot(other) == before)
