@@ -352,6 +352,32 @@ static void *follow_main(void *arg)
         return NULL;
 }
 
+/* Makes sure the index's rows come from the cluster the consumer talks to: a database kept from
+ * another one (a new local broker, a moved deployment) holds positions that mean nothing here,
+ * and is emptied to be read again. Returns 0, or -1 with errstr set. */
+static int same_cluster(console_follow_t *f, int timeout_ms, char *errstr, size_t errstr_size)
+{
+        char *id = rd_kafka_clusterid(f->rk, timeout_ms), stored[128];
+        int rc = -1;
+
+        if (!id) {
+                snprintf(errstr, errstr_size, "cannot read the Kafka cluster's id");
+                return -1;
+        }
+        if (!console_index_cluster(f->idx, stored, sizeof(stored), errstr, errstr_size)) {
+                rc = 0;
+                if (strcmp(stored, id)) {
+                        if (*stored)
+                                cb_log_warn("the index was read from Kafka cluster %s, this is "
+                                            "%s: reading it again",
+                                            stored, id);
+                        rc = console_index_reset(f->idx, id, errstr, errstr_size);
+                }
+        }
+        rd_kafka_mem_free(f->rk, id);
+        return rc;
+}
+
 console_follow_t *console_follow_new(const console_follow_conf_t *conf, char *errstr,
                                      size_t errstr_size)
 {
@@ -398,6 +424,8 @@ console_follow_t *console_follow_new(const console_follow_conf_t *conf, char *er
         if (!f->rk)
                 goto fail;
         f->queue = rd_kafka_queue_get_consumer(f->rk);
+        if (same_cluster(f, conf->kafka->timeout_ms, errstr, errstr_size))
+                goto fail;
         n = discover(f, &parts, errstr, errstr_size);
         if (n < 0 || assign(f, parts, (size_t)n, errstr, errstr_size))
                 goto fail;

@@ -1,7 +1,9 @@
 /* console index: open, schema, the writer's transactions and records, prune. The SQL text is
  * in index_impl.h (CONSOLE_INDEX_SCHEMA, CONSOLE_INDEX_STMTS).
  *
- * Schema (user_version 1; a database of another version is refused: delete it to rebuild):
+ * Schema (user_version 2; a database of another version is dropped and made anew: its rows are
+ * read again from the topics; meta(key, value) holds "cluster", the Kafka cluster id the rows
+ * came from, index_meta.c):
  *   events(row INTEGER PRIMARY KEY, instance_id, env_id, UNIQUE(env_id, instance_id),
  *          has_event                 1 once the closeio.events record is applied;
  *          object_type, object_id, event_type, type, origin, ev_topic, ev_partition,
@@ -35,7 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define PRUNE_CHUNK    1000
 #define BUSY_MS        5000
 
@@ -87,7 +89,8 @@ static const struct {
 #undef CONSOLE_INDEX_SQL
 };
 
-/* Creates the schema when the database has none (user_version 0), refuses another version. */
+/* Creates the schema when the database has none (user_version 0), or has another version's
+ * (dropped first: the rows are a view of the topics, read again). */
 static int schema(console_index_t *idx, char *errstr, size_t errstr_size)
 {
         sqlite3_stmt *st;
@@ -99,13 +102,18 @@ static int schema(console_index_t *idx, char *errstr, size_t errstr_size)
             sqlite3_step(st) == SQLITE_ROW)
                 version = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
+        /* the index is a view of the topics: one of another version is made anew */
+        if (version > 0 && version != SCHEMA_VERSION &&
+            sqlite3_exec(idx->db,
+                         "DROP TABLE IF EXISTS attempts; DROP TABLE IF EXISTS events;"
+                         " DROP TABLE IF EXISTS positions; DROP TABLE IF EXISTS meta;",
+                         NULL, NULL, NULL) == SQLITE_OK)
+                version = 0;
         if (version == 0 &&
             sqlite3_exec(idx->db, CONSOLE_INDEX_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
                 console_index_err(idx, "schema", errstr, errstr_size);
-        else if (version != 0 && version != SCHEMA_VERSION)
-                snprintf(errstr, errstr_size,
-                         "index: schema: version %d, not %d: delete the database to rebuild it",
-                         version, SCHEMA_VERSION);
+        else if (version != SCHEMA_VERSION && version != 0)
+                console_index_err(idx, "schema", errstr, errstr_size);
         else if (sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
                 return 0;
         else

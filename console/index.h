@@ -30,6 +30,17 @@ typedef struct console_index console_index_t;
 console_index_t *console_index_open(const char *path, int readonly, char *errstr,
                                     size_t errstr_size);
 
+/* The Kafka cluster id the rows were read from, into out ("" when none is stored). Returns 0,
+ * or -1 with errstr set (index_meta.c). */
+int console_index_cluster(console_index_t *idx, char *out, size_t out_size, char *errstr,
+                          size_t errstr_size);
+
+/* Empties the index (events, attempts, positions) and stores cluster_id as where what comes
+ * next is read from: for a database whose rows came from another cluster (its positions mean
+ * nothing there). Returns 0, or -1 with errstr set. */
+int console_index_reset(console_index_t *idx, const char *cluster_id, char *errstr,
+                        size_t errstr_size);
+
 /* Closes idx. NULL is a no-op. */
 void console_index_close(console_index_t *idx);
 

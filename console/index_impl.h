@@ -36,7 +36,8 @@
         " PRIMARY KEY(event_row, topic, partition, offset)) WITHOUT ROWID;"                        \
         "CREATE TABLE positions(topic TEXT NOT NULL, partition INT NOT NULL, next INT NOT NULL,"   \
         " PRIMARY KEY(topic, partition)) WITHOUT ROWID;"                                           \
-        "PRAGMA user_version = 1;"
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"              \
+        "PRAGMA user_version = 2;"
 
 /* The statements prepared once at open (SQLITE_PREPARE_PERSISTENT) and reset after each use,
  * as X(name, write, sql): a reader prepares only those with write 0. Apply's statements number

@@ -255,6 +255,16 @@ def test_the_index_is_rebuilt_from_kafka_and_resumes_after_a_restart():
     db.close()
     W.console.start().ready()
     wait_for("the index read again from the partitions' start", lambda: snapshot() == before)
+    # a database kept from another Kafka cluster is read again from this one
+    assert W.console.stop() == 0
+    db = sqlite3.connect(os.path.join(W.console.data_dir, "index.sqlite"))
+    with db:
+        db.execute("UPDATE meta SET value = 'another-cluster' WHERE key = 'cluster'")
+        db.execute("UPDATE events SET attempts = attempts + 7")
+    db.close()
+    W.console.start().ready()
+    wait_for("the index read again from this cluster", lambda: snapshot() == before)
+    assert "reading it again" in W.console.logs(current=True)
     # a second replica builds its own
     other = W.bridge.console(*ADMIN_ARGS).ready()
     wait_for("a second console to answer the same", lambda: snapshot(other) == before)

@@ -186,6 +186,36 @@ static void test_index_reader_sees_what_the_writer_committed(void **state)
         console_index_close(w);
 }
 
+static void test_index_reset_empties_it_for_another_cluster(void **state)
+{
+        char path[128], cluster[64];
+        console_index_t *idx;
+        console_rec_t ev = ev_rec("20931", "e1", T0, 5);
+
+        (void)state;
+        snprintf(path, sizeof(path), "%s", db_path());
+        idx = console_index_open(path, 0, ERR);
+        assert_non_null(idx);
+        OK(console_index_cluster(idx, cluster, sizeof(cluster), ERR));
+        assert_string_equal(cluster, ""); /* a new database comes from nowhere yet */
+        OK(console_index_begin(idx, ERR));
+        apply(idx, &ev);
+        OK(console_index_commit(idx, ERR));
+        assert_int_equal(count_of(idx, 0), 1);
+        OK(console_index_reset(idx, "cluster-b", ERR));
+        assert_int_equal(count_of(idx, 0) + count_of(idx, 1), 0);
+        assert_int_equal(console_index_position(idx, ev.topic, ev.partition), -1);
+        OK(console_index_cluster(idx, cluster, sizeof(cluster), ERR));
+        assert_string_equal(cluster, "cluster-b");
+        /* and it is kept */
+        console_index_close(idx);
+        idx = console_index_open(path, 0, ERR);
+        assert_non_null(idx);
+        OK(console_index_cluster(idx, cluster, sizeof(cluster), ERR));
+        assert_string_equal(cluster, "cluster-b");
+        console_index_close(idx);
+}
+
 static void test_index_readonly_open_of_a_missing_database_fails(void **state)
 {
         char path[128];
@@ -213,6 +243,7 @@ int main(void)
             cmocka_unit_test(test_index_marks_dead_and_skipped_with_their_reasons),
             cmocka_unit_test(test_index_prune_removes_old_events_and_their_attempts),
             cmocka_unit_test(test_index_reader_sees_what_the_writer_committed),
+            cmocka_unit_test(test_index_reset_empties_it_for_another_cluster),
             cmocka_unit_test(test_index_readonly_open_of_a_missing_database_fails),
         };
 
