@@ -155,8 +155,7 @@ void ingest_admin_handle(ingest_admin_t *admin, cb_http_req_t *req, const char *
                                       "admin-org-secret");
                 return;
         }
-        if (cb_auth_check(ingest_secrets(admin->ing),
-                              cb_http_req_header(req, "Authorization"))) {
+        if (cb_auth_check(ingest_secrets(admin->ing), cb_http_req_header(req, "Authorization"))) {
                 cb_http_respond_error(req, 401,
                                       "Authorization must be \"User <secret>, Organization "
                                       "<secret>\"");
