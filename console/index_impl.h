@@ -14,21 +14,25 @@
         "origin, event_time_ms, state, next_due_ms, reason, attempts, last_status, "               \
         "last_error, ev_topic, ev_partition, ev_offset"
 
-/* The schema, created by the writer when missing (user_version 2; a database of another version is
- * dropped and made anew: its rows are read again from the topics; meta(key, value) holds "cluster",
- * the Kafka cluster id the rows came from, index_meta.c): events(row INTEGER PRIMARY KEY,
- * instance_id, env_id, UNIQUE(env_id, instance_id), has_event                 1 once the
- * closeio.events record is applied; object_type, object_id, event_type, type, origin, ev_topic,
- * ev_partition, ev_offset                 from it, NULL until then; event_time_ms             the
- * envelope's time; until has_event, the earliest ts_ms; first_seen_ms             the earliest
- * ts_ms of its records (prune); state, state_ts, state_rank, state_tie, next_due_ms, reason the
- * state and the record that set it; attempts, last_status, last_error, last_attempt_at_ms,
- * last_attempt_n its attempt rows, and the latest by (at_ms, attempt)) indexes (event_time_ms),
- * (instance_id, event_time_ms), (state, event_time_ms), (instance_id, state, event_time_ms) for the
- * lists, newest first (the rowid ends every index, so they order by row too, scanned backwards),
- * (first_seen_ms) for prune. The unique key leads with env_id so that it also serves get() by
- * envelope id alone. attempts(event_row, topic, partition, offset, attempt, at_ms, status, error,
- * duration_ms, outcome, next_due_ms, url, replay, PRIMARY KEY(event_row, topic, partition, offset))
+/* The schema, created by the writer when missing. user_version 2; a database of another
+ * version is dropped and made anew (its rows are read again from the topics).
+ *   meta(key, value): "cluster", the Kafka cluster id the rows came from (index_meta.c).
+ *   events(row INTEGER PRIMARY KEY, instance_id, env_id, UNIQUE(env_id, instance_id),
+ *          has_event                 1 once the closeio.events record is applied;
+ *          object_type, object_id, event_type, type, origin, ev_topic, ev_partition,
+ *          ev_offset                 from it, NULL until then;
+ *          event_time_ms             the envelope's time; until has_event, the earliest ts_ms;
+ *          first_seen_ms             the earliest ts_ms of its records (prune);
+ *          state, state_ts, state_rank, state_tie, next_due_ms, reason
+ *                                    the state and the record that set it;
+ *          attempts, last_status, last_error, last_attempt_at_ms, last_attempt_n
+ *                                    its attempt rows, and the latest by (at_ms, attempt))
+ *     indexes (event_time_ms), (instance_id, event_time_ms), (state, event_time_ms),
+ *     (instance_id, state, event_time_ms) for the lists, newest first (the rowid ends every
+ *     index, so they order by row too, scanned backwards), (first_seen_ms) for prune. The unique
+ *     key leads with env_id so that it also serves get() by envelope id alone.
+ *   attempts(event_row, topic, partition, offset, attempt, at_ms, status, error, duration_ms,
+ *            outcome, next_due_ms, url, replay, PRIMARY KEY(event_row, topic, partition, offset))
  *            WITHOUT ROWID: a Kafka position always decodes to the same event, so the key
  *     still makes an attempt unique, and event rows, numbered as events are first seen, keep
  *     the inserts of a batch on a few pages (envelope ids are random) and serve get and prune.
