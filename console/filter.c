@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "errf.h"
 #include "cb_time.h"
 #include "record.h"
 
@@ -33,21 +34,6 @@ static const char *const param_names[P_COUNT] = {
     [P_OBJECT_TYPE] = "objectType", [P_EVENT_TYPE] = "eventType", [P_OBJECT_ID] = "objectId",
     [P_ORIGIN] = "origin",          [P_PAGE_SIZE] = "pageSize",   [P_NEXT_PAGE] = "nextPage",
 };
-
-static int fail(char *errstr, size_t errstr_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *errstr, size_t errstr_size, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (errstr && errstr_size) {
-                va_start(ap, fmt);
-                vsnprintf(errstr, errstr_size, fmt, ap);
-                va_end(ap);
-        }
-        return -1;
-}
 
 /* Writes s[0..len) (len stops at a NUL) for an error message into out (QUOTE_MAX + 4 bytes): at
  * most QUOTE_MAX bytes, "..." after when cut, bytes other than printable ASCII as '?'. */
@@ -83,8 +69,8 @@ static int set_status(console_filter_t *f, const char *value, char *errstr, size
                 end = strchr(p, ',');
                 len = end ? (size_t)(end - p) : strlen(p);
                 if (len == 0)
-                        return fail(errstr, errstr_size,
-                                    "status: empty state in the list; " STATES);
+                        return console_errf(errstr, errstr_size,
+                                            "status: empty state in the list; " STATES);
                 st = -1;
                 if (len < sizeof(name)) {
                         memcpy(name, p, len);
@@ -93,8 +79,8 @@ static int set_status(console_filter_t *f, const char *value, char *errstr, size
                 }
                 if (st < 0) {
                         quote(q, p, len);
-                        return fail(errstr, errstr_size, "status: unknown state \"%s\"; " STATES,
-                                    q);
+                        return console_errf(errstr, errstr_size,
+                                            "status: unknown state \"%s\"; " STATES, q);
                 }
                 states |= 1u << st;
                 if (!end)
@@ -114,9 +100,9 @@ static int set_time(int64_t *ms, const char *name, const char *value, char *errs
 
         if (cb_time_parse(value, &us)) {
                 quote(q, value, strlen(value));
-                return fail(errstr, errstr_size,
-                            "%s: not an RFC 3339 date-time \"%s\" (e.g. 2026-12-01T00:00:00Z)",
-                            name, q);
+                return console_errf(
+                    errstr, errstr_size,
+                    "%s: not an RFC 3339 date-time \"%s\" (e.g. 2026-12-01T00:00:00Z)", name, q);
         }
         *ms = us / 1000 - (us % 1000 < 0);
         return 0;
@@ -130,10 +116,10 @@ static int set_text(char *dst, size_t size, const char *name, const char *value,
         size_t len = strlen(value);
 
         if (len == 0)
-                return fail(errstr, errstr_size, "%s: empty", name);
+                return console_errf(errstr, errstr_size, "%s: empty", name);
         if (len >= size)
-                return fail(errstr, errstr_size, "%s: too long (%zu bytes, at most %zu)", name, len,
-                            size - 1);
+                return console_errf(errstr, errstr_size, "%s: too long (%zu bytes, at most %zu)",
+                                    name, len, size - 1);
         memcpy(dst, value, len + 1);
         return 0;
 }
@@ -150,7 +136,8 @@ static int set_choice(char *dst, size_t size, const char *name, const char *valu
                         return 0;
                 }
         quote(q, value, strlen(value));
-        return fail(errstr, errstr_size, "%s: unknown value \"%s\"; one of %s", name, q, words);
+        return console_errf(errstr, errstr_size, "%s: unknown value \"%s\"; one of %s", name, q,
+                            words);
 }
 
 /* pageSize: decimal digits only, no leading zero, 1..CONSOLE_PAGE_MAX. */
@@ -173,8 +160,8 @@ static int set_page_size(console_filter_t *f, const char *value, char *errstr, s
         return 0;
 bad:
         quote(q, value, len);
-        return fail(errstr, errstr_size, "pageSize: \"%s\" is not a number from 1 to %d", q,
-                    CONSOLE_PAGE_MAX);
+        return console_errf(errstr, errstr_size, "pageSize: \"%s\" is not a number from 1 to %d", q,
+                            CONSOLE_PAGE_MAX);
 }
 
 int console_filter_set(console_filter_t *f, const char *name, const char *value, char *errstr,
@@ -194,7 +181,7 @@ int console_filter_set(console_filter_t *f, const char *name, const char *value,
                         break;
         if (p == P_COUNT) {
                 quote(q, name, strlen(name));
-                return fail(errstr, errstr_size, "unknown parameter \"%s\"", q);
+                return console_errf(errstr, errstr_size, "unknown parameter \"%s\"", q);
         }
         if (f->seen & (1u << p)) {
                 /* only the first value counts; console_filter_check refuses the filter */
@@ -230,9 +217,9 @@ int console_filter_set(console_filter_t *f, const char *name, const char *value,
                 if (console_cursor_parse(value, &f->cursor_time_ms, &f->cursor_row)) {
                         f->cursor_time_ms = 0;
                         f->cursor_row = 0;
-                        return fail(errstr, errstr_size,
-                                    "nextPage: not a page token of this API (take it from "
-                                    "Elements-Next-Page-Token)");
+                        return console_errf(errstr, errstr_size,
+                                            "nextPage: not a page token of this API (take it from "
+                                            "Elements-Next-Page-Token)");
                 }
                 f->has_cursor = 1;
                 return 0;
@@ -242,15 +229,15 @@ int console_filter_set(console_filter_t *f, const char *name, const char *value,
 int console_filter_check(const console_filter_t *f, char *errstr, size_t errstr_size)
 {
         if (f->repeated)
-                return fail(errstr, errstr_size, "parameter given twice: %s",
-                            f->repeated_name[0] ? f->repeated_name : "?");
+                return console_errf(errstr, errstr_size, "parameter given twice: %s",
+                                    f->repeated_name[0] ? f->repeated_name : "?");
         if (f->since_ms >= f->until_ms)
-                return fail(errstr, errstr_size, "since must be before until");
+                return console_errf(errstr, errstr_size, "since must be before until");
         if (f->states & ~STATES_ALL)
-                return fail(errstr, errstr_size, "status: unknown state");
+                return console_errf(errstr, errstr_size, "status: unknown state");
         if (f->page_size < 1 || f->page_size > CONSOLE_PAGE_MAX)
-                return fail(errstr, errstr_size, "pageSize: not a number from 1 to %d",
-                            CONSOLE_PAGE_MAX);
+                return console_errf(errstr, errstr_size, "pageSize: not a number from 1 to %d",
+                                    CONSOLE_PAGE_MAX);
         return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "errf.h"
 #include "cb_json.h"
 #include "cb_time.h"
 
@@ -52,21 +53,6 @@ static const struct {
     {"breaker-open", CONSOLE_RETRYING}, {"dead", CONSOLE_DEAD},
     {"skipped", CONSOLE_SKIPPED},
 };
-
-static int fail(char *errstr, size_t errstr_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *errstr, size_t errstr_size, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (errstr && errstr_size) {
-                va_start(ap, fmt);
-                vsnprintf(errstr, errstr_size, fmt, ap);
-                va_end(ap);
-        }
-        return -1;
-}
 
 /* Writes src[0..len) into out (out_size > 0) for an error message: at most QUOTE_MAX bytes,
  * stopping at a NUL, bytes other than printable ASCII as '?'. */
@@ -156,12 +142,13 @@ static int take_env_id(console_rec_t *out, yyjson_val *obj, const char *key, cha
         size_t len = yyjson_get_len(v);
 
         if (!s || len == 0)
-                return fail(errstr, errstr_size, "no envelope id (\"%s\")", key);
+                return console_errf(errstr, errstr_size, "no envelope id (\"%s\")", key);
         if (memchr(s, '\0', len))
-                return fail(errstr, errstr_size, "envelope id holds a NUL");
+                return console_errf(errstr, errstr_size, "envelope id holds a NUL");
         if (len >= sizeof(out->env_id))
-                return fail(errstr, errstr_size, "envelope id too long (%zu bytes, at most %zu)",
-                            len, sizeof(out->env_id) - 1);
+                return console_errf(errstr, errstr_size,
+                                    "envelope id too long (%zu bytes, at most %zu)", len,
+                                    sizeof(out->env_id) - 1);
         memcpy(out->env_id, s, len + 1);
         return 0;
 }
@@ -195,14 +182,14 @@ static int decode_attempt(console_rec_t *out, yyjson_val *rec, char *errstr, siz
         if (take_env_id(out, rec, "envelopeId", errstr, errstr_size))
                 return -1;
         if (!outcome)
-                return fail(errstr, errstr_size, "attempt without an outcome");
+                return console_errf(errstr, errstr_size, "attempt without an outcome");
         for (i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++)
                 if (yyjson_get_len(v) == strlen(outcomes[i].name) &&
                     !strcmp(outcome, outcomes[i].name))
                         break;
         if (i == sizeof(outcomes) / sizeof(outcomes[0])) {
                 quote(q, sizeof(q), outcome, yyjson_get_len(v));
-                return fail(errstr, errstr_size, "unknown outcome \"%s\"", q);
+                return console_errf(errstr, errstr_size, "unknown outcome \"%s\"", q);
         }
         snprintf(out->outcome, sizeof(out->outcome), "%s", outcomes[i].name);
         out->state = outcomes[i].state;
@@ -291,27 +278,27 @@ int console_rec_decode(const console_kafka_rec_t *in, console_rec_t *out, char *
         out->at_ms = in->ts_ms;
         if (in->kind != CONSOLE_TOPIC_EVENTS && in->kind != CONSOLE_TOPIC_DELIVERIES &&
             in->kind != CONSOLE_TOPIC_RETRY && in->kind != CONSOLE_TOPIC_DLQ)
-                return fail(errstr, errstr_size, "unknown topic kind %d", (int)in->kind);
+                return console_errf(errstr, errstr_size, "unknown topic kind %d", (int)in->kind);
 
         if (!in->key || in->key_len == 0)
-                return fail(errstr, errstr_size, "no key");
+                return console_errf(errstr, errstr_size, "no key");
         if (in->key_len >= sizeof(out->instance_id) || memchr(in->key, '\0', in->key_len))
-                return fail(errstr, errstr_size, "key is not an instance id");
+                return console_errf(errstr, errstr_size, "key is not an instance id");
         memcpy(out->instance_id, in->key, in->key_len);
         out->instance_id[in->key_len] = '\0';
         if (!cb_instance_id_valid(out->instance_id)) {
                 out->instance_id[0] = '\0';
-                return fail(errstr, errstr_size, "key is not an instance id");
+                return console_errf(errstr, errstr_size, "key is not an instance id");
         }
 
         if (!in->value)
-                return fail(errstr, errstr_size, "no value");
+                return console_errf(errstr, errstr_size, "no value");
         doc = cb_json_read(in->value, in->len, CB_JSON_MAX_DEPTH, err, sizeof(err));
         if (!doc)
-                return fail(errstr, errstr_size, "value is not JSON: %s", err);
+                return console_errf(errstr, errstr_size, "value is not JSON: %s", err);
         root = yyjson_doc_get_root(doc);
         if (!yyjson_is_obj(root)) {
-                fail(errstr, errstr_size, "value is not a JSON object");
+                console_errf(errstr, errstr_size, "value is not a JSON object");
         } else if (in->kind == CONSOLE_TOPIC_DELIVERIES) {
                 ret = decode_attempt(out, root, errstr, errstr_size);
         } else {
