@@ -36,7 +36,8 @@ typedef struct console_api_conf {
         size_t queue_max;             /* requests waiting for a worker at most; 503 beyond */
         int fetch_timeout_ms;         /* reading an envelope back from Kafka */
         const char *topic_replay;     /* full name, borrowed for the API's life */
-        int replay_timeout_ms;        /* waiting for Kafka to take a replay */
+        int replay_timeout_ms;        /* waiting for Kafka to take a replay or a task */
+        struct console_tasks *tasks;  /* borrowed: the replay tasks (tasks.h) */
 } console_api_conf_t;
 
 typedef struct console_api console_api_t;

@@ -9,14 +9,20 @@
 #include "cb_queue.h"
 #include "cb_thread.h"
 #include "filter.h"
+#include "task.h"
 
 /* One request for a worker. */
 typedef struct console_job {
         cb_qlink_t link;
-        cb_http_req_t *req;                   /* a reference the worker drops once it answered */
-        int one;                              /* 1: one event (env_id), 0: a list (filter) */
-        int redeliver;                        /* send that one event again */
-        char instance_id[CB_INSTANCE_ID_MAX]; /* "": any (one event) */
+        cb_http_req_t *req; /* a reference the worker drops once it answered */
+        int one;            /* 1: one event (env_id), 0: a list (filter) */
+        int redeliver;      /* send that one event again */
+        int bulk;           /* make the replay task `task` */
+        int task;           /* the task task_id: GET, or DELETE (cancel) */
+        int cancel;
+        char task_id[CONSOLE_TASK_ID_MAX];
+        console_task_t new_task;              /* bulk: the task to write */
+        char instance_id[CB_INSTANCE_ID_MAX]; /* "": any (an event, an admin's task) */
         char env_id[CB_ENVELOPE_ID_MAX];
         console_filter_t filter;
         int64_t started_us;

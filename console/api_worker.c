@@ -10,6 +10,7 @@
 #include "fetch.h"
 #include "index.h"
 #include "replay.h"
+#include "tasks.h"
 
 static void respond_json(cb_http_req_t *req, unsigned status, json_object *doc,
                          const char *extra_name, const char *extra_value)
@@ -103,6 +104,77 @@ static void redeliver(console_api_t *api, console_fetch_t *fe, console_replay_t 
         free(value);
 }
 
+/* Writes job's new replay task to the tasks topic; 202 with the task once Kafka has it. */
+static void make_task(console_api_t *api, console_job_t *job)
+{
+        console_task_t *t = &job->new_task;
+        char err[300], where[64];
+        json_object *doc;
+
+        if (console_tasks_create(api->conf.tasks, t, api->conf.replay_timeout_ms, err,
+                                 sizeof(err))) {
+                cb_log_warn("replay task %s not made: %s", t->id, err);
+                cb_http_respond_error_h(job->req, 503, "Kafka did not take the task; try again",
+                                        "Retry-After", "1");
+                return;
+        }
+        cb_log_kv(CB_LOG_INFO, CB_KV("instance", t->instance_id[0] ? t->instance_id : "*"),
+                  "replay task %s made", t->id);
+        snprintf(where, sizeof(where), "/tasks/%s", t->id);
+        doc = console_task_json(t, 0);
+        if (doc)
+                respond_json(job->req, 202, doc, "Location", where);
+        else
+                cb_http_respond_error(job->req, 500, "out of memory");
+        json_object_put(doc);
+}
+
+/* GET /tasks/{id} (the task and how many of its replays were delivered, from this replica's
+ * index) or DELETE (a cancel request: 202; 409 once it ended). A tenant sees its own instance's
+ * tasks only: any other is 404, as one that does not exist. */
+static void task(console_api_t *api, console_index_t *db, console_job_t *job)
+{
+        console_task_t t;
+        int64_t delivered = -1;
+        char err[600];
+        json_object *doc;
+
+        if (!console_tasks_get(api->conf.tasks, job->task_id, &t) ||
+            (job->instance_id[0] && strcmp(job->instance_id, t.instance_id))) {
+                if (!console_tasks_loaded(api->conf.tasks))
+                        cb_http_respond_error_h(job->req, 503, "still reading the tasks topic",
+                                                "Retry-After", "1");
+                else
+                        cb_http_respond_error(job->req, 404, "no such task");
+                return;
+        }
+        if (job->cancel) {
+                if (t.state != CONSOLE_TASK_RUNNING) {
+                        snprintf(err, sizeof(err), "the task has ended: %s",
+                                 console_task_state_name(t.state));
+                        cb_http_respond_error(job->req, 409, err);
+                        return;
+                }
+                if (console_tasks_cancel(api->conf.tasks, t.id, api->conf.replay_timeout_ms, err,
+                                         sizeof(err))) {
+                        cb_log_warn("cancel of task %s failed: %s", t.id, err);
+                        cb_http_respond_error_h(job->req, 503,
+                                                "Kafka did not take the cancel request; try again",
+                                                "Retry-After", "1");
+                        return;
+                }
+                t.cancel = 1;
+        }
+        if (console_index_replay_delivered(db, t.id, &delivered, err, sizeof(err)))
+                cb_log_warn("%s", err);
+        doc = console_task_json(&t, delivered);
+        if (doc)
+                respond_json(job->req, job->cancel ? 202 : 200, doc, NULL, NULL);
+        else
+                cb_http_respond_error(job->req, 500, "out of memory");
+        json_object_put(doc);
+}
+
 void console_api_run(console_api_t *api, console_index_t *db, console_fetch_t *fe,
                      console_replay_t *rp, console_job_t *job)
 {
@@ -113,6 +185,10 @@ void console_api_run(console_api_t *api, console_index_t *db, console_fetch_t *f
         if (!db || !fe || (job->redeliver && !rp)) {
                 cb_http_respond_error_h(job->req, 503, "the index cannot be read now",
                                         "Retry-After", "1");
+        } else if (job->bulk) {
+                make_task(api, job);
+        } else if (job->task) {
+                task(api, db, job);
         } else if (job->one) {
                 rc = console_index_get(db, job->instance_id, job->env_id, &doc, err, sizeof(err));
                 if (rc < 0) {

@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "cb_envelope.h"
+#include "cb_instance.h"
 #include "filter.h"
 #include "record.h"
 
@@ -95,5 +97,38 @@ int console_index_list(console_index_t *idx, const console_filter_t *f, json_obj
  * Returns 1 when found, 0 when not (*out NULL), -1 with errstr set on a database error. */
 int console_index_get(console_index_t *idx, const char *instance_id, const char *env_id,
                       json_object **out, char *errstr, size_t errstr_size);
+
+/* Where an event stands in the order replay tasks walk the index (event time, then instance id,
+ * then envelope id), the same on every replica. */
+typedef struct console_index_key {
+        int64_t time_ms;
+        char instance_id[CB_INSTANCE_ID_MAX];
+        char env_id[CB_ENVELOPE_ID_MAX];
+} console_index_key_t;
+
+/* An event a task is to send again, and where its record is on closeio.events. */
+typedef struct console_index_hit {
+        console_index_key_t key;
+        int has_event; /* 0: its closeio.events record is not indexed (topic "") */
+        char topic[256];
+        int32_t partition;
+        int64_t offset;
+} console_index_hit_t;
+
+/* The number of events f matches (its cursor and page size aside) into *n (index_task.c).
+ * Returns 0, or -1 with errstr set. */
+int console_index_count_matching(console_index_t *idx, const console_filter_t *f, int64_t *n,
+                                 char *errstr, size_t errstr_size);
+
+/* Up to max events matching f that come after `after` (NULL: from the first) in the order
+ * above, into out[0..n). Returns n, or -1 with errstr set. */
+int console_index_next_matching(console_index_t *idx, const console_filter_t *f,
+                                const console_index_key_t *after, console_index_hit_t *out, int max,
+                                char *errstr, size_t errstr_size);
+
+/* The number of events that have a delivered attempt led to by replay (a replay or task id)
+ * into *n. Returns 0, or -1 with errstr set. */
+int console_index_replay_delivered(console_index_t *idx, const char *replay, int64_t *n,
+                                   char *errstr, size_t errstr_size);
 
 #endif

@@ -14,7 +14,7 @@
         "origin, event_time_ms, state, next_due_ms, reason, attempts, last_status, "               \
         "last_error, ev_topic, ev_partition, ev_offset"
 
-/* The schema, created by the writer when missing. user_version 2; a database of another
+/* The schema, created by the writer when missing. user_version 3; a database of another
  * version is dropped and made anew (its rows are read again from the topics).
  *   meta(key, value): "cluster", the Kafka cluster id the rows came from (index_meta.c).
  *   events(row INTEGER PRIMARY KEY, instance_id, env_id, UNIQUE(env_id, instance_id),
@@ -36,6 +36,7 @@
  *            WITHOUT ROWID: a Kafka position always decodes to the same event, so the key
  *     still makes an attempt unique, and event rows, numbered as events are first seen, keep
  *     the inserts of a batch on a few pages (envelope ids are random) and serve get and prune.
+ *     index (replay) of the attempts a replay led to, for a replay task's delivered count.
  *   positions(topic, partition, next, PRIMARY KEY(topic, partition)) WITHOUT ROWID */
 #define CONSOLE_INDEX_SCHEMA                                                                       \
         "CREATE TABLE events(row INTEGER PRIMARY KEY, instance_id TEXT NOT NULL,"                  \
@@ -56,10 +57,11 @@
         " status INT, error TEXT, duration_ms INT, outcome TEXT, next_due_ms INT, url TEXT, "      \
         "replay TEXT,"                                                                             \
         " PRIMARY KEY(event_row, topic, partition, offset)) WITHOUT ROWID;"                        \
+        "CREATE INDEX attempts_replay ON attempts(replay) WHERE replay IS NOT NULL;"               \
         "CREATE TABLE positions(topic TEXT NOT NULL, partition INT NOT NULL, next INT NOT NULL,"   \
         " PRIMARY KEY(topic, partition)) WITHOUT ROWID;"                                           \
         "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"              \
-        "PRAGMA user_version = 2;"
+        "PRAGMA user_version = 3;"
 
 /* The statements prepared once at open (SQLITE_PREPARE_PERSISTENT) and reset after each use,
  * as X(name, write, sql): a reader prepares only those with write 0. Apply's statements number
@@ -190,6 +192,34 @@ struct console_index {
         console_index_pos_t *pos;
         size_t npos, pos_cap;
 };
+
+/* A query of the events table under construction (index_sql.c): its SQL text and the values
+ * bound to its parameters, in order. */
+#define CONSOLE_QUERY_ARGS 24
+#define CONSOLE_QUERY_SQL  1024
+typedef struct console_query {
+        char sql[CONSOLE_QUERY_SQL];
+        size_t len;
+        int nargs;
+        struct {
+                const char *text; /* borrowed; NULL: an integer */
+                int64_t num;
+        } args[CONSOLE_QUERY_ARGS];
+} console_query_t;
+
+/* Starts q with the SQL select (a fixed text). */
+void console_query_start(console_query_t *q, const char *select);
+/* Adds a fixed SQL fragment, a bound text (borrowed until the query is prepared) or number. */
+void console_query_sql(console_query_t *q, const char *s);
+void console_query_text(console_query_t *q, const char *s);
+void console_query_num(console_query_t *q, int64_t v);
+/* Adds " AND <condition>" for each condition of f (instance, states, since, until, the exact
+ * matches; not its cursor). */
+void console_query_where(console_query_t *q, const console_filter_t *f);
+/* Prepares q on idx with its values bound into *st (the caller finalizes it). Returns 0, or -1
+ * with errstr set ("index: <what>: ..."). */
+int console_query_prepare(console_index_t *idx, const console_query_t *q, sqlite3_stmt **st,
+                          const char *what, char *errstr, size_t errstr_size);
 
 /* Writes "index: <what>: <SQLite's last message on idx>" into errstr. Returns -1. */
 int console_index_err(console_index_t *idx, const char *what, char *errstr, size_t errstr_size);

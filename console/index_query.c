@@ -7,11 +7,6 @@
 
 #include "cb_time.h"
 
-/* The most bound values a list query has: instance, 5 states, since, until, 4 exact matches,
- * the cursor's time twice and row, the limit. */
-#define LIST_MAX_ARGS 16
-#define LIST_SQL_MAX  1024
-
 static json_object *text_or_null(sqlite3_stmt *st, int col)
 {
         if (sqlite3_column_type(st, col) == SQLITE_NULL)
@@ -71,51 +66,6 @@ static json_object *event_json(sqlite3_stmt *st)
         return o;
 }
 
-/* A list query under construction: its SQL text and the values bound to its parameters. */
-typedef struct query {
-        char sql[LIST_SQL_MAX];
-        size_t len;
-        int nargs;
-        struct {
-                const char *text; /* borrowed; NULL: an integer */
-                int64_t num;
-        } args[LIST_MAX_ARGS];
-} query_t;
-
-static void add_sql(query_t *q, const char *s)
-{
-        size_t n = strlen(s);
-
-        /* the fixed fragments below never come near LIST_SQL_MAX */
-        if (q->len + n < sizeof(q->sql)) {
-                memcpy(q->sql + q->len, s, n + 1);
-                q->len += n;
-        }
-}
-
-static void add_text(query_t *q, const char *s)
-{
-        q->args[q->nargs].text = s;
-        q->args[q->nargs++].num = 0;
-}
-
-static void add_num(query_t *q, int64_t v)
-{
-        q->args[q->nargs].text = NULL;
-        q->args[q->nargs++].num = v;
-}
-
-/* Adds "AND column = ?" for a non-empty s. */
-static void add_match(query_t *q, const char *column, const char *s)
-{
-        if (!*s)
-                return;
-        add_sql(q, " AND ");
-        add_sql(q, column);
-        add_sql(q, " = ?");
-        add_text(q, s);
-}
-
 static int page_size(const console_filter_t *f)
 {
         if (f->page_size <= 0)
@@ -124,75 +74,35 @@ static int page_size(const console_filter_t *f)
 }
 
 /* The SQL of f: only the conditions f has, every value a bound parameter. */
-static void build(query_t *q, const console_filter_t *f, int limit)
+static void build(console_query_t *q, const console_filter_t *f, int limit)
 {
-        int s, first = 1;
-
-        q->len = 0;
-        q->nargs = 0;
-        q->sql[0] = '\0';
-        add_sql(q, "SELECT " CONSOLE_INDEX_EVENT_COLS " FROM events WHERE 1");
-        add_match(q, "instance_id", f->instance_id);
-        if (f->states) {
-                add_sql(q, " AND state IN (");
-                for (s = CONSOLE_RECEIVED; s <= CONSOLE_SKIPPED; s++) {
-                        if (!(f->states & (1u << s)))
-                                continue;
-                        add_sql(q, first ? "?" : ", ?");
-                        add_num(q, s);
-                        first = 0;
-                }
-                /* only unknown states asked for: none matches */
-                add_sql(q, first ? "NULL)" : ")");
-        }
-        if (f->since_ms != INT64_MIN) {
-                add_sql(q, " AND event_time_ms >= ?");
-                add_num(q, f->since_ms);
-        }
-        if (f->until_ms != INT64_MAX) {
-                add_sql(q, " AND event_time_ms < ?");
-                add_num(q, f->until_ms);
-        }
-        add_match(q, "object_type", f->object_type);
-        add_match(q, "object_id", f->object_id);
-        add_match(q, "event_type", f->event_type);
-        add_match(q, "origin", f->origin);
+        console_query_start(q, "SELECT " CONSOLE_INDEX_EVENT_COLS " FROM events WHERE 1");
+        console_query_where(q, f);
         if (f->has_cursor) {
                 /* the plain bound first, so that the planner can take it as an index range */
-                add_sql(q, " AND event_time_ms <= ? AND (event_time_ms, row) < (?, ?)");
-                add_num(q, f->cursor_time_ms);
-                add_num(q, f->cursor_time_ms);
-                add_num(q, f->cursor_row);
+                console_query_sql(q, " AND event_time_ms <= ? AND (event_time_ms, row) < (?, ?)");
+                console_query_num(q, f->cursor_time_ms);
+                console_query_num(q, f->cursor_time_ms);
+                console_query_num(q, f->cursor_row);
         }
-        add_sql(q, " ORDER BY event_time_ms DESC, row DESC LIMIT ?");
-        add_num(q, limit);
+        console_query_sql(q, " ORDER BY event_time_ms DESC, row DESC LIMIT ?");
+        console_query_num(q, limit);
 }
 
 int console_index_list(console_index_t *idx, const console_filter_t *f, json_object **out,
                        char *next, char *errstr, size_t errstr_size)
 {
-        query_t q;
+        console_query_t q;
         sqlite3_stmt *st = NULL;
         json_object *arr = NULL, *o;
-        int size = page_size(f), n = 0, rc, i, ret = -1;
+        int size = page_size(f), n = 0, rc, ret = -1;
         int64_t last_time = 0, last_row = 0;
 
         *out = NULL;
         next[0] = '\0';
         build(&q, f, size + 1);
-        if (sqlite3_prepare_v2(idx->db, q.sql, -1, &st, NULL) != SQLITE_OK) {
-                console_index_err(idx, "list", errstr, errstr_size);
+        if (console_query_prepare(idx, &q, &st, "list", errstr, errstr_size))
                 goto done;
-        }
-        for (i = 0; i < q.nargs; i++) {
-                rc = q.args[i].text
-                         ? sqlite3_bind_text(st, i + 1, q.args[i].text, -1, SQLITE_STATIC)
-                         : sqlite3_bind_int64(st, i + 1, q.args[i].num);
-                if (rc != SQLITE_OK) {
-                        console_index_err(idx, "list", errstr, errstr_size);
-                        goto done;
-                }
-        }
         if (!(arr = json_object_new_array()))
                 goto oom;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -4,9 +4,13 @@
  * - main: parses configuration, wires the parts, then waits for SIGTERM/SIGINT (blocked in
  *   every thread, taken with sigtimedwait) and shuts down.
  * - the follower (follow.c): the only writer of the database and the only user of its Kafka
- *   consumer. * - the API's workers (api_worker.c): each its own database reader, Kafka consumer
- * and (once it redelivers) producer; they answer the requests libmicrohttpd's threads hand them
- * through one queue.
+ *   consumer.
+ * - the API's workers (api_worker.c): each its own database reader, Kafka consumer
+ *   and (once it redelivers) producer; they answer the requests libmicrohttpd's threads hand
+ *   them through one queue.
+ * - the tasks view (tasks.c): reads the tasks topic into memory, under its mutex.
+ * - the task runner (task_run.c): runs the replay tasks of the partitions the group gave it,
+ *   with its own consumer, producers, database reader and fetcher.
  * - libmicrohttpd's threads: route, check credentials and parameters, serve /healthz, /readyz
  *   and /metrics.
  * - the instances table's thread: the only writer of the table (read for the tokens).
@@ -18,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "cb_config.h"
@@ -27,6 +32,8 @@
 #include "cb_main.h"
 #include "cb_table.h"
 #include "follow.h"
+#include "task_run.h"
+#include "tasks.h"
 
 static const cb_option_t options[] = {
     {"http-bind", CB_OPT_STR, "0.0.0.0", 0, 0, 0, "address the events API listens on"},
@@ -51,6 +58,13 @@ static const cb_option_t options[] = {
      "time limit of reading an event's envelope back from Kafka"},
     {"replay-timeout-ms", CB_OPT_INT, "10000", 100, 300000, 0,
      "how long a redelivery waits for Kafka to take the replay (503 after)"},
+    {"task-batch", CB_OPT_INT, "100", 1, 1000, 0,
+     "events a replay task sends per step (one Kafka transaction) at most"},
+    {"task-rate", CB_OPT_INT, "500", 1, 100000, 0,
+     "events per second a replay task sends at most (each receiver's pace)"},
+    {"group-instance-id", CB_OPT_STR, "auto", 0, 0, 0,
+     "static membership in the group of console replicas that run replay tasks (auto: "
+     "closebridge-console-<hostname>-<http-port>; empty: a dynamic member)"},
     {"log-format", CB_OPT_STR, "json", 0, 0, 0, "json or text"},
     {"log-level", CB_OPT_STR, "info", 0, 0, 0, "debug, info, warn or error"},
     CB_KAFKA_OPTIONS,
@@ -62,11 +76,14 @@ typedef struct console_conf {
         int64_t retention_ms;
         int batch;
         console_api_conf_t api;
+        console_runner_conf_t runner;
 } console_conf_t;
 
 /* What the HTTP handler reaches. */
 typedef struct console {
         console_follow_t *follow;
+        console_tasks_t *tasks;
+        console_runner_t *runner;
         cb_table_t *table;
         console_api_t *api;
 } console_t;
@@ -104,6 +121,8 @@ static void route(void *opaque, cb_http_req_t *req)
                 reason = "loading instances";
         else if (!console_follow_caught_up(c->follow))
                 reason = "indexing the topics";
+        else if (!console_tasks_loaded(c->tasks))
+                reason = "reading the replay tasks";
         if (cb_http_serve_ops(req, !*reason, reason))
                 return;
         if (!console_api_handle(c->api, req))
@@ -126,7 +145,8 @@ static int wait_for_stop(const sigset_t *sigs)
 int main(int argc, char **argv)
 {
         char errstr[512], db_path[PATH_MAX], topic_events[256], topic_deliveries[256],
-            topic_dlq[256], topic_instances[256], topic_replay[256];
+            topic_dlq[256], topic_instances[256], topic_replay[256], topic_tasks[256],
+            instance_id[300], host[128] = "host";
         cb_config_t *cfg =
             cb_config_new("console", CB_VERSION, options, sizeof(options) / sizeof(options[0]));
         cb_kafka_conf_t kafka;
@@ -172,9 +192,28 @@ int main(int argc, char **argv)
         cb_kafka_topic(&kafka, CB_TOPIC_DLQ, topic_dlq, sizeof(topic_dlq));
         cb_kafka_topic(&kafka, CB_TOPIC_INSTANCES, topic_instances, sizeof(topic_instances));
         cb_kafka_topic(&kafka, CB_TOPIC_REPLAY, topic_replay, sizeof(topic_replay));
+        cb_kafka_topic(&kafka, CONSOLE_TOPIC_TASKS, topic_tasks, sizeof(topic_tasks));
         conf.api.topic_replay = topic_replay;
+        /* as publish's: a pod's or a container's name is its host name, kept across restarts */
+        snprintf(instance_id, sizeof(instance_id), "%s", cb_config_str(cfg, "group-instance-id"));
+        if (!strcmp(instance_id, "auto")) {
+                gethostname(host, sizeof(host) - 1);
+                host[sizeof(host) - 1] = '\0';
+                snprintf(instance_id, sizeof(instance_id), "closebridge-console-%s-%d", host,
+                         (int)cb_config_int(cfg, "http-port"));
+        }
+        conf.runner = (console_runner_conf_t){
+            .kafka = &kafka,
+            .topic_tasks = topic_tasks,
+            .topic_replay = topic_replay,
+            .group_instance_id = instance_id,
+            .batch = (int)cb_config_int(cfg, "task-batch"),
+            .rate = (int)cb_config_int(cfg, "task-rate"),
+            .fetch_timeout_ms = conf.api.fetch_timeout_ms,
+        };
         snprintf(db_path, sizeof(db_path), "%s/index.sqlite", conf.data_dir);
         conf.api.db_path = db_path;
+        conf.runner.db_path = db_path;
 
         sigemptyset(&sigs);
         sigaddset(&sigs, SIGTERM);
@@ -201,6 +240,14 @@ int main(int argc, char **argv)
                                       errstr, sizeof(errstr));
         if (!c.follow)
                 goto fail;
+        c.tasks = console_tasks_new(&kafka, topic_tasks, errstr, sizeof(errstr));
+        if (!c.tasks)
+                goto fail;
+        conf.api.tasks = c.tasks;
+        conf.runner.follow = c.follow;
+        c.runner = console_runner_new(&conf.runner, errstr, sizeof(errstr));
+        if (!c.runner)
+                goto fail;
         c.api = console_api_new(&conf.api, errstr, sizeof(errstr));
         if (!c.api)
                 goto fail;
@@ -208,7 +255,7 @@ int main(int argc, char **argv)
             .bind = cb_config_str(cfg, "http-bind"),
             .port = (int)cb_config_int(cfg, "http-port"),
             .threads = (int)cb_config_int(cfg, "http-threads"),
-            .max_body = 4096, /* the API reads no bodies yet */
+            .max_body = 16384, /* a replay task's filter, as JSON */
             .idle_timeout_s = (int)cb_config_int(cfg, "http-idle-timeout-s"),
             .max_connections = (int)cb_config_int(cfg, "http-max-connections"),
             .handler = route,
@@ -228,9 +275,12 @@ fail:
         cb_log_error("%s", errstr);
         exit_code = 1;
 out:
-        /* the workers answer what they hold before the server goes */
+        /* the workers answer what they hold before the server goes; the runner finishes its
+           step before the view it reads goes */
         console_api_destroy(c.api);
         cb_http_stop(http);
+        console_runner_destroy(c.runner);
+        console_tasks_destroy(c.tasks);
         console_follow_destroy(c.follow);
         cb_table_destroy(c.table);
         cb_config_destroy(cfg);

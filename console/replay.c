@@ -34,7 +34,9 @@ console_replay_t *console_replay_new(const cb_kafka_conf_t *kc, const char *topi
                                      size_t errstr_size)
 {
         static const char *const defaults[] = {"client.id", "closebridge-console-replay",
-                                               "linger.ms", "0", NULL};
+                                               "linger.ms", "0",
+                                               /* an envelope as large as ingest takes */
+                                               "message.max.bytes", CB_PRODUCER_MESSAGE_MAX, NULL};
         static const char *const forced[] = {"acks", "all", "enable.idempotence", "true", NULL};
         console_replay_t *rp = calloc(1, sizeof(*rp));
 
@@ -76,8 +78,7 @@ int console_replay_id(char *out, size_t out_size)
         return 0;
 }
 
-/* hdrs without closebridge's own, plus the replay's: a new list the caller owns. */
-static rd_kafka_headers_t *replay_headers(const rd_kafka_headers_t *hdrs, const char *replay_id)
+rd_kafka_headers_t *console_replay_headers(const rd_kafka_headers_t *hdrs, const char *replay_id)
 {
         rd_kafka_headers_t *out = rd_kafka_headers_new(8);
         const char *name;
@@ -96,7 +97,7 @@ int console_replay_produce(console_replay_t *rp, const char *instance_id, const 
                            size_t len, const rd_kafka_headers_t *hdrs, const char *replay_id,
                            int timeout_ms, char *errstr, size_t errstr_size)
 {
-        rd_kafka_headers_t *out = replay_headers(hdrs, replay_id);
+        rd_kafka_headers_t *out = console_replay_headers(hdrs, replay_id);
         int64_t deadline = cb_time_now_ms() + timeout_ms;
         report_t r = {0, RD_KAFKA_RESP_ERR_NO_ERROR};
         rd_kafka_resp_err_t err;

@@ -31,6 +31,10 @@ void console_replay_destroy(console_replay_t *rp);
 /* Writes a new random replay id into out. Returns 0, or -1 when no random bytes came. */
 int console_replay_id(char *out, size_t out_size);
 
+/* hdrs (borrowed, may be NULL) without closebridge's own (cb-*), plus cb-replay: replay_id and
+ * cb-attempt: 1. A new list the caller owns (or hands to producev). */
+rd_kafka_headers_t *console_replay_headers(const rd_kafka_headers_t *hdrs, const char *replay_id);
+
 /* Produces value (len bytes, copied) keyed instance_id, with hdrs (borrowed, may be NULL; cb-*
  * left out) and the replay headers of replay_id, and waits up to timeout_ms until Kafka
  * acknowledged it. Returns 0, or -1 with errstr set (refused, failed or timed out: the replay may

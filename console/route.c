@@ -13,6 +13,13 @@ int console_route_parse(const char *path, console_route_t *r)
         memset(r, 0, sizeof(*r));
         if (!strncmp(path, API_PREFIX "/", strlen(API_PREFIX) + 1))
                 path += strlen(API_PREFIX);
+        if (!strncmp(path, "/tasks/", 7)) {
+                r->task = 1;
+                if (strlen(path + 7) >= sizeof(r->task_id) || !console_task_id_valid(path + 7))
+                        return -1;
+                memcpy(r->task_id, path + 7, strlen(path + 7) + 1);
+                return 1;
+        }
         if (strncmp(path, "/instances/", 11))
                 return 0;
         p = path + 11;
@@ -32,9 +39,11 @@ int console_route_parse(const char *path, console_route_t *r)
         if (*rest == '\0')
                 return 1; /* a list */
         rest++;
-        /* .../events/redeliver is a filter's redelivery, which this API does not take (yet) */
-        if (!strcmp(rest, "redeliver"))
-                return 0;
+        /* .../events/redeliver: every event a filter matches, a replay task */
+        if (!strcmp(rest, "redeliver")) {
+                r->bulk = 1;
+                return 1;
+        }
         /* the rest is the envelope id, '/' and all: libmicrohttpd decoded %2F before we see it */
         len = strlen(rest);
         if (len >= strlen(REDELIVER) && !strcmp(rest + len - strlen(REDELIVER), REDELIVER)) {

@@ -5,18 +5,24 @@
 
 #include "cb_envelope.h"
 #include "cb_instance.h"
+#include "task.h"
 
 typedef struct console_route {
-        int one;                              /* an event, not a list */
-        int redeliver;                        /* .../events/{eventId}/redeliver */
+        int one;       /* an event, not a list */
+        int redeliver; /* .../events/{eventId}/redeliver */
+        int bulk;      /* .../events/redeliver: a replay task */
+        int task;      /* /tasks/{taskId} */
+        char task_id[CONSOLE_TASK_ID_MAX];
         char instance_id[CB_INSTANCE_ID_MAX]; /* "" when the path names none */
         char env_id[CB_ENVELOPE_ID_MAX];      /* "" for a list */
 } console_route_t;
 
 /* Reads path (borrowed; libmicrohttpd's, already URL-decoded) into r. Returns 1 when it is one
  * of the API's paths; 0 when it is not (the caller answers 404 "no such path"); -1 when it is
- * one whose instance id is not one (cb_instance_id_valid) or whose event id cannot be (empty,
- * or CB_ENVELOPE_ID_MAX bytes or more): 404, no such instance or event. An event id is
+ * one whose instance id is not one (cb_instance_id_valid), whose event id cannot be (empty,
+ * or CB_ENVELOPE_ID_MAX bytes or more) or whose task id is not one (console_task_id_valid):
+ * 404, no such instance, event or task. ".../events/redeliver" is a replay task (bulk), never
+ * the event "redeliver" (that one is ".../events/redeliver/redeliver"). An event id is
  * everything after ".../events/" (but a last "/redeliver"): ingest takes any Close event id
  * without '.' or ' ', so an envelope id may hold '/', UTF-8 or control bytes, which the path
  * carries percent-encoded. */

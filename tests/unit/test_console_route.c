@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -64,9 +65,63 @@ static void test_route_redeliver_of_one_event(void **state)
         assert_int_equal(console_route_parse("/instances/events/cb_abc/redeliver", &r), 1);
         assert_true(r.redeliver);
         assert_string_equal(r.instance_id, "");
-        /* a filter's redelivery is not a path of this API (yet) */
-        assert_int_equal(console_route_parse("/instances/7/events/redeliver", &r), 0);
-        assert_int_equal(console_route_parse("/instances/events/redeliver", &r), 0);
+        /* ".../events/redeliver" is a filter's redelivery, a replay task */
+        assert_int_equal(console_route_parse("/instances/7/events/redeliver", &r), 1);
+        assert_true(r.bulk && !r.one && !r.redeliver && !r.task);
+        assert_string_equal(r.instance_id, "7");
+        assert_string_equal(r.env_id, "");
+        assert_int_equal(console_route_parse("/instances/events/redeliver", &r), 1);
+        assert_true(r.bulk && !r.one && !r.redeliver);
+        assert_string_equal(r.instance_id, "");
+        assert_int_equal(console_route_parse("/elements/api-v2/instances/7/events/redeliver", &r),
+                         1);
+        assert_true(r.bulk && !r.one);
+        assert_string_equal(r.instance_id, "7");
+        assert_int_equal(console_route_parse("/elements/api-v2/instances/events/redeliver", &r), 1);
+        assert_true(r.bulk && !r.one);
+        assert_string_equal(r.instance_id, "");
+        /* the event "redeliver" is redelivered by its own path */
+        assert_int_equal(console_route_parse("/instances/events/redeliver/redeliver", &r), 1);
+        assert_true(r.one && r.redeliver && !r.bulk);
+        assert_string_equal(r.env_id, "redeliver");
+        assert_string_equal(r.instance_id, "");
+        /* and read by the path of any other event */
+        assert_int_equal(console_route_parse("/instances/7/events/redeliver/x", &r), 1);
+        assert_true(r.one && !r.redeliver && !r.bulk);
+        assert_string_equal(r.env_id, "redeliver/x");
+}
+
+static void test_route_tasks(void **state)
+{
+        console_route_t r;
+        char id[CONSOLE_TASK_ID_MAX], path[100];
+
+        (void)state;
+        assert_int_equal(console_task_id(id, sizeof(id)), 0);
+        snprintf(path, sizeof(path), "/tasks/%s", id);
+        assert_int_equal(console_route_parse(path, &r), 1);
+        assert_true(r.task && !r.one && !r.bulk && !r.redeliver);
+        assert_string_equal(r.task_id, id);
+        assert_string_equal(r.instance_id, "");
+        snprintf(path, sizeof(path), "/elements/api-v2/tasks/%s", id);
+        assert_int_equal(console_route_parse(path, &r), 1);
+        assert_true(r.task);
+        assert_string_equal(r.task_id, id);
+        /* paths of a task whose id cannot be one: no such task */
+        assert_int_equal(console_route_parse("/tasks/tk_nothex", &r), -1);
+        assert_int_equal(console_route_parse("/tasks/", &r), -1);
+        assert_int_equal(console_route_parse("/tasks/TK_0123456789ABCDEF", &r), -1);
+        snprintf(path, sizeof(path), "/tasks/%s/x", id);
+        assert_int_equal(console_route_parse(path, &r), -1);
+        snprintf(path, sizeof(path), "/tasks/%s0", id);
+        assert_int_equal(console_route_parse(path, &r), -1);
+        snprintf(path, sizeof(path), "/tasks/%s%s%s", id, id, id);
+        assert_int_equal(console_route_parse(path, &r), -1);
+        assert_string_equal(r.task_id, "");
+        /* not a path of the API */
+        assert_int_equal(console_route_parse("/tasksx", &r), 0);
+        assert_int_equal(console_route_parse("/tasks", &r), 0);
+        assert_int_equal(console_route_parse("/elements/api-v2/tasksx", &r), 0);
 }
 
 static void test_route_refuses_ids_that_cannot_be(void **state)
@@ -105,7 +160,7 @@ static void test_route_leaves_other_paths_to_the_caller(void **state)
             "/tasks",
             "instances/events",
             "/elements/api-v2",
-            "/instances/events/redeliver",
+            "/tasksx",
         };
         size_t i;
 
@@ -122,6 +177,7 @@ int main(void)
             cmocka_unit_test(test_route_one_event_with_or_without_its_instance),
             cmocka_unit_test(test_route_event_ids_hold_whatever_an_envelope_id_may),
             cmocka_unit_test(test_route_redeliver_of_one_event),
+            cmocka_unit_test(test_route_tasks),
             cmocka_unit_test(test_route_refuses_ids_that_cannot_be),
             cmocka_unit_test(test_route_leaves_other_paths_to_the_caller),
         };
