@@ -56,58 +56,126 @@ void console_fetch_destroy(console_fetch_t *fe)
         free(fe);
 }
 
+/* Takes rkm for every item of its partition: the one at its offset is read, those it has
+ * passed are not there. Returns how many items it settled. */
+static size_t settle(console_fetch_item_t *items, size_t n, int *done,
+                     const rd_kafka_message_t *rkm)
+{
+        const char *topic = rd_kafka_topic_name(rkm->rkt);
+        int end = rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF ||
+                  rkm->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE;
+        rd_kafka_headers_t *kh;
+        size_t i, settled = 0;
+
+        for (i = 0; i < n; i++) {
+                console_fetch_item_t *it = &items[i];
+
+                if (done[i] || it->partition != rkm->partition || strcmp(it->topic, topic))
+                        continue;
+                if (!end && (rkm->err || rkm->offset < it->offset))
+                        continue;
+                done[i] = 1;
+                settled++;
+                it->rc = 1; /* gone: the partition begins or ends elsewhere now */
+                if (end || rkm->offset != it->offset || !rkm->payload ||
+                    !(it->value = malloc(rkm->len + 1)))
+                        continue;
+                memcpy(it->value, rkm->payload, rkm->len);
+                it->value[rkm->len] = '\0';
+                it->len = rkm->len;
+                it->rc = 0;
+                if (!rd_kafka_message_headers(rkm, &kh))
+                        it->hdrs = rd_kafka_headers_copy(kh);
+        }
+        return settled;
+}
+
+/* Assigns each partition items name from the lowest offset wanted in it. Returns 0 or -1. */
+static int assign_all(console_fetch_t *fe, const console_fetch_item_t *items, size_t n)
+{
+        rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)n);
+        rd_kafka_topic_partition_t *tp;
+        size_t i;
+        int rc;
+
+        if (!list)
+                return -1;
+        for (i = 0; i < n; i++) {
+                tp = rd_kafka_topic_partition_list_find(list, items[i].topic, items[i].partition);
+                if (!tp)
+                        rd_kafka_topic_partition_list_add(list, items[i].topic, items[i].partition)
+                            ->offset = items[i].offset;
+                else if (items[i].offset < tp->offset)
+                        tp->offset = items[i].offset;
+        }
+        rc = rd_kafka_assign(fe->rk, list) ? -1 : 0;
+        rd_kafka_topic_partition_list_destroy(list);
+        return rc;
+}
+
+int console_fetch_many(console_fetch_t *fe, console_fetch_item_t *items, size_t n, int timeout_ms,
+                       char *errstr, size_t errstr_size)
+{
+        int64_t deadline = cb_time_now_ms() + timeout_ms, left;
+        int *done = calloc(n ? n : 1, sizeof(*done));
+        rd_kafka_message_t *rkm;
+        size_t i, settled = 0;
+        int rc = -1;
+
+        for (i = 0; i < n; i++) {
+                items[i].rc = 1;
+                items[i].value = NULL;
+                items[i].len = 0;
+                items[i].hdrs = NULL;
+        }
+        if (!done) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        if (n && assign_all(fe, items, n)) {
+                snprintf(errstr, errstr_size, "cannot read %s [%d]", items[0].topic,
+                         (int)items[0].partition);
+                free(done);
+                return -1;
+        }
+        errstr[0] = '\0';
+        while (settled < n && (left = deadline - cb_time_now_ms()) > 0) {
+                rkm = rd_kafka_consumer_poll(fe->rk, (int)left);
+                if (!rkm)
+                        continue;
+                if (rkm->err && rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF &&
+                    rkm->err != RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
+                        snprintf(errstr, errstr_size, "%s", rd_kafka_message_errstr(rkm));
+                        rd_kafka_message_destroy(rkm);
+                        break;
+                }
+                settled += settle(items, n, done, rkm);
+                rd_kafka_message_destroy(rkm);
+        }
+        for (i = 0; i < n && settled < n && !errstr[0]; i++)
+                if (!done[i]) /* the first one still wanted names the time-out */
+                        snprintf(errstr, errstr_size, "timed out reading %s [%d] at %lld",
+                                 items[i].topic, (int)items[i].partition,
+                                 (long long)items[i].offset);
+        if (settled == n)
+                rc = 0;
+        rd_kafka_assign(fe->rk, NULL);
+        free(done);
+        return rc;
+}
+
 int console_fetch_value(console_fetch_t *fe, const char *topic, int32_t partition, int64_t offset,
                         int timeout_ms, char **out, size_t *len, rd_kafka_headers_t **hdrs,
                         char *errstr, size_t errstr_size)
 {
-        rd_kafka_headers_t *kh;
-        rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
-        int64_t deadline = cb_time_now_ms() + timeout_ms, left;
-        rd_kafka_message_t *rkm;
-        int rc = -1;
+        console_fetch_item_t it = {.topic = topic, .partition = partition, .offset = offset};
+        int rc = console_fetch_many(fe, &it, 1, timeout_ms, errstr, errstr_size);
 
-        *out = NULL;
-        *len = 0;
+        *out = it.value;
+        *len = it.len;
         if (hdrs)
-                *hdrs = NULL;
-        if (!list) {
-                snprintf(errstr, errstr_size, "out of memory");
-                return -1;
-        }
-        rd_kafka_topic_partition_list_add(list, topic, partition)->offset = offset;
-        if (rd_kafka_assign(fe->rk, list)) {
-                rd_kafka_topic_partition_list_destroy(list);
-                snprintf(errstr, errstr_size, "cannot read %s [%d]", topic, (int)partition);
-                return -1;
-        }
-        rd_kafka_topic_partition_list_destroy(list);
-        snprintf(errstr, errstr_size, "timed out reading %s [%d] at %lld", topic, (int)partition,
-                 (long long)offset);
-        while ((left = deadline - cb_time_now_ms()) > 0) {
-                rkm = rd_kafka_consumer_poll(fe->rk, (int)left);
-                if (!rkm)
-                        continue;
-                if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF ||
-                    rkm->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
-                    (!rkm->err && rkm->offset > offset)) {
-                        rc = 1; /* gone: the partition begins or ends elsewhere now */
-                } else if (rkm->err) {
-                        snprintf(errstr, errstr_size, "%s", rd_kafka_message_errstr(rkm));
-                } else if (rkm->offset == offset) {
-                        rc = 1;
-                        if (rkm->payload && (*out = malloc(rkm->len + 1))) {
-                                memcpy(*out, rkm->payload, rkm->len);
-                                (*out)[rkm->len] = '\0';
-                                *len = rkm->len;
-                                rc = 0;
-                                if (hdrs && !rd_kafka_message_headers(rkm, &kh))
-                                        *hdrs = rd_kafka_headers_copy(kh);
-                        }
-                }
-                rd_kafka_message_destroy(rkm);
-                if (rc >= 0)
-                        break;
-        }
-        rd_kafka_assign(fe->rk, NULL);
-        return rc;
+                *hdrs = it.hdrs;
+        else if (it.hdrs)
+                rd_kafka_headers_destroy(it.hdrs);
+        return rc < 0 ? -1 : it.rc;
 }

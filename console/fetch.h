@@ -29,4 +29,23 @@ int console_fetch_value(console_fetch_t *fe, const char *topic, int32_t partitio
                         int timeout_ms, char **out, size_t *len, rd_kafka_headers_t **hdrs,
                         char *errstr, size_t errstr_size);
 
+/* One record to read back, and what was read (console_fetch_many). */
+typedef struct console_fetch_item {
+        const char *topic; /* borrowed */
+        int32_t partition;
+        int64_t offset;
+        int rc;                   /* out: 0 read, 1 not there (as above) */
+        char *value;              /* out: NUL-terminated, the caller frees it; NULL unless rc 0 */
+        size_t len;               /* out */
+        rd_kafka_headers_t *hdrs; /* out: a copy (the caller destroys it), or NULL */
+} console_fetch_item_t;
+
+/* Reads items[0..n) back at once: each partition they name is read once, from the lowest
+ * offset wanted in it up to the highest (a replay task's step reads a batch of events this
+ * way, instead of one assignment per record). Waits up to timeout_ms in all. Returns 0 with
+ * each item's rc, value and headers set, or -1 with errstr set on a Kafka error or time-out (the
+ * items read so far are set; the caller frees them either way). */
+int console_fetch_many(console_fetch_t *fe, console_fetch_item_t *items, size_t n, int timeout_ms,
+                       char *errstr, size_t errstr_size);
+
 #endif

@@ -126,6 +126,9 @@
         X(IX_GET_ENV, 0,                                                                           \
           "SELECT " CONSOLE_INDEX_EVENT_COLS " FROM events WHERE env_id = ?1"                      \
           " ORDER BY length(instance_id), instance_id LIMIT 1")                                    \
+        X(IX_REPLAY_DELIVERED, 0,                                                                  \
+          "SELECT count(DISTINCT event_row) FROM attempts"                                         \
+          " WHERE replay = ?1 AND outcome = 'delivered'")                                          \
         X(IX_GET_ATTEMPTS, 0,                                                                      \
           "SELECT attempt, at_ms, status, error, duration_ms, outcome,"                            \
           " next_due_ms, url, replay FROM attempts WHERE event_row = ?1"                           \

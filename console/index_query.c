@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cb_time.h"
+#include "json_time.h"
 
 static json_object *text_or_null(sqlite3_stmt *st, int col)
 {
@@ -21,20 +21,11 @@ static json_object *int_or_null(sqlite3_stmt *st, int col)
         return json_object_new_int64(sqlite3_column_int64(st, col));
 }
 
-static json_object *time_json(int64_t ms)
-{
-        char buf[40];
-
-        if (cb_time_format_ms(ms * 1000, buf, sizeof(buf)))
-                return NULL;
-        return json_object_new_string(buf);
-}
-
 static json_object *time_or_null(sqlite3_stmt *st, int col)
 {
         if (sqlite3_column_type(st, col) == SQLITE_NULL)
                 return NULL;
-        return time_json(sqlite3_column_int64(st, col));
+        return console_json_time(sqlite3_column_int64(st, col));
 }
 
 /* The event object of the current row of st (CONSOLE_INDEX_EVENT_COLS), or NULL when out of
@@ -147,7 +138,7 @@ static json_object *delivery_json(sqlite3_stmt *st)
         if (!o)
                 return NULL;
         json_object_object_add(o, "attempt", json_object_new_int64(sqlite3_column_int64(st, 0)));
-        json_object_object_add(o, "at", time_json(sqlite3_column_int64(st, 1)));
+        json_object_object_add(o, "at", console_json_time(sqlite3_column_int64(st, 1)));
         json_object_object_add(o, "status", int_or_null(st, 2));
         json_object_object_add(o, "error", text_or_null(st, 3));
         json_object_object_add(o, "durationMs", json_object_new_int64(sqlite3_column_int64(st, 4)));

@@ -79,14 +79,9 @@ int console_index_next_matching(console_index_t *idx, const console_filter_t *f,
 int console_index_replay_delivered(console_index_t *idx, const char *replay, int64_t *n,
                                    char *errstr, size_t errstr_size)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = idx->st[IX_REPLAY_DELIVERED];
         int rc = -1;
 
-        if (sqlite3_prepare_v2(idx->db,
-                               "SELECT count(DISTINCT event_row) FROM attempts"
-                               " WHERE replay = ?1 AND outcome = 'delivered'",
-                               -1, &st, NULL) != SQLITE_OK)
-                return console_index_err(idx, "delivered", errstr, errstr_size);
         if (sqlite3_bind_text(st, 1, replay, -1, SQLITE_STATIC) == SQLITE_OK &&
             sqlite3_step(st) == SQLITE_ROW) {
                 *n = sqlite3_column_int64(st, 0);
@@ -94,6 +89,7 @@ int console_index_replay_delivered(console_index_t *idx, const char *replay, int
         } else {
                 console_index_err(idx, "delivered", errstr, errstr_size);
         }
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
         return rc;
 }

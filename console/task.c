@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/rand.h>
 
-#include "cb_time.h"
+#include "json_time.h"
 #include "errf.h"
+#include "produce.h"
 
 static const char *const state_names[CONSOLE_TASK_NSTATES] = {
     [CONSOLE_TASK_RUNNING] = "running",
@@ -21,13 +21,7 @@ const char *console_task_state_name(console_task_state_t s)
 
 int console_task_id(char *out, size_t out_size)
 {
-        unsigned char b[8];
-
-        if (out_size < CONSOLE_TASK_ID_MAX || RAND_bytes(b, sizeof(b)) != 1)
-                return -1;
-        snprintf(out, out_size, "tk_%02x%02x%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4],
-                 b[5], b[6], b[7]);
-        return 0;
+        return console_random_id("tk_", out, out_size);
 }
 
 int console_task_id_valid(const char *s)
@@ -71,11 +65,11 @@ int console_task_add_param(console_task_t *t, console_filter_t *f, const char *n
         if (!strcmp(name, "pageSize") || !strcmp(name, "nextPage"))
                 return console_errf(errstr, errstr_size,
                                     "%s: a task takes every matching event, not a page", name);
-        if (console_filter_set(f, name, value, errstr, errstr_size))
-                return -1;
         if (strlen(value) >= CONSOLE_TASK_VALUE_MAX)
                 return console_errf(errstr, errstr_size, "%s: longer than %d bytes", name,
                                     CONSOLE_TASK_VALUE_MAX - 1);
+        if (console_filter_set(f, name, value, errstr, errstr_size))
+                return -1;
         if (t->nparams == CONSOLE_TASK_PARAMS_MAX) /* filter.h refuses a repeated one first */
                 return console_errf(errstr, errstr_size, "too many parameters");
         p = &t->params[t->nparams++];
@@ -100,15 +94,6 @@ int console_task_filter(const console_task_t *t, console_filter_t *f, char *errs
                 f->until_ms = t->until_ms;
         snprintf(f->instance_id, sizeof(f->instance_id), "%s", t->instance_id);
         return 0;
-}
-
-static json_object *time_json(int64_t ms)
-{
-        char buf[40];
-
-        if (cb_time_format_ms(ms * 1000, buf, sizeof(buf)))
-                return NULL;
-        return json_object_new_string(buf);
 }
 
 char *console_task_encode(const console_task_t *t)
@@ -295,9 +280,9 @@ json_object *console_task_json(const console_task_t *t, int64_t delivered)
         json_object_object_add(o, "status",
                                json_object_new_string(console_task_state_name(t->state)));
         json_object_object_add(o, "filter", f);
-        json_object_object_add(o, "until", time_json(t->until_ms));
-        json_object_object_add(o, "created", time_json(t->created_ms));
-        json_object_object_add(o, "updated", time_json(t->updated_ms));
+        json_object_object_add(o, "until", console_json_time(t->until_ms));
+        json_object_object_add(o, "created", console_json_time(t->created_ms));
+        json_object_object_add(o, "updated", console_json_time(t->updated_ms));
         json_object_object_add(o, "matched",
                                t->matched < 0 ? NULL : json_object_new_int64(t->matched));
         json_object_object_add(o, "produced", json_object_new_int64(t->produced));

@@ -204,10 +204,12 @@ static int run_due(console_runner_t *r)
                 if (!p->assigned)
                         continue;
                 if (!p->txp) {
-                        if (now >= p->retry_ms && make_producer(r, i) == 0)
+                        if (now < p->retry_ms)
+                                continue;
+                        if (make_producer(r, i))
+                                p->retry_ms = now + RUN_RETRY_MS;
+                        else
                                 reload(r, i);
-                        else if (!p->txp)
-                                p->retry_ms = p->retry_ms > now ? p->retry_ms : now + RUN_RETRY_MS;
                         continue;
                 }
                 for (j = 0; !p->loading && j < p->n && cb_thread_running(&r->thread); j++) {

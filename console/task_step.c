@@ -11,11 +11,13 @@
 /* A step that could not be taken is tried again after this long. */
 #define STEP_BACKOFF_MS 1000
 
-/* The replay of one event, read back before the transaction begins. */
+/* The events of a step read back before its transaction begins: got[k] is the record of
+ * hits[hit[k]] (those whose closeio.events record is indexed); a record not there (rc 1) is
+ * counted unavailable. */
 typedef struct fetched {
-        char *value; /* NULL: the record is gone (counted unavailable) */
-        size_t len;
-        rd_kafka_headers_t *hdrs;
+        console_fetch_item_t *got;
+        int *hit;
+        int n;
 } fetched_t;
 
 /* Ends the transaction open on txp as librdkafka's transactional API asks (the ingest poller
@@ -65,10 +67,10 @@ static int abort_open(console_runner_t *r, rd_kafka_t *txp)
         return rc;
 }
 
-/* Writes replays f[0..n) (the events hits[0..n)) and the state next of the task in one
+/* Writes the replays of the records read back in f and the state next of the task in one
  * transaction on txp. Returns 0, 1 (not written) or -1 (the producer is done for). */
 static int transact(console_runner_t *r, rd_kafka_t *txp, const console_task_t *next,
-                    const console_index_hit_t *hits, const fetched_t *f, int n)
+                    const console_index_hit_t *hits, const fetched_t *f)
 {
         char *state = console_task_encode(next);
         rd_kafka_error_t *error;
@@ -86,16 +88,17 @@ static int transact(console_runner_t *r, rd_kafka_t *txp, const console_task_t *
                 free(state);
                 return rc;
         }
-        for (i = 0; i < n && !err; i++) {
-                if (!f[i].value)
+        for (i = 0; i < f->n && !err; i++) {
+                const char *key = hits[f->hit[i]].key.instance_id;
+
+                if (f->got[i].rc)
                         continue;
-                h = console_replay_headers(f[i].hdrs, next->id);
-                err = rd_kafka_producev(
-                    txp, RD_KAFKA_V_TOPIC(r->conf.topic_replay),
-                    RD_KAFKA_V_KEY(hits[i].key.instance_id, strlen(hits[i].key.instance_id)),
-                    RD_KAFKA_V_VALUE(f[i].value, f[i].len),
-                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
-                    RD_KAFKA_V_END);
+                h = console_replay_headers(f->got[i].hdrs, next->id);
+                err = rd_kafka_producev(txp, RD_KAFKA_V_TOPIC(r->conf.topic_replay),
+                                        RD_KAFKA_V_KEY(key, strlen(key)),
+                                        RD_KAFKA_V_VALUE(f->got[i].value, f->got[i].len),
+                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                        RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
                 if (err)
                         rd_kafka_headers_destroy(h); /* producev took them only on success */
         }
@@ -130,48 +133,92 @@ static int ready(console_runner_t *r)
         return 0;
 }
 
-/* Reads back the records of hits[0..n) into f. Returns 0, or -1 when one could not be read
- * (a Kafka error or time-out, not a record that is gone): the step is then tried again. */
-static int fetch_all(console_runner_t *r, const char *id, const console_index_hit_t *hits,
-                     fetched_t *f, int n)
+static void free_fetched(fetched_t *f)
+{
+        int i;
+
+        for (i = 0; f->got && i < f->n; i++) {
+                free(f->got[i].value);
+                if (f->got[i].hdrs)
+                        rd_kafka_headers_destroy(f->got[i].hdrs);
+        }
+        free(f->got);
+        free(f->hit);
+}
+
+/* Reads back the records of hits[0..n) into f, all at once (fetch.h). Returns 0, or -1 when
+ * they could not be read (a Kafka error or time-out, not a record that is gone): the step is
+ * then tried again. */
+static int fetch_all(console_runner_t *r, const char *id, const console_index_hit_t *hits, int n,
+                     fetched_t *f)
 {
         char err[300];
-        int i, rc;
+        int i;
 
+        f->n = 0;
+        f->got = calloc((size_t)n, sizeof(*f->got));
+        f->hit = calloc((size_t)n, sizeof(*f->hit));
+        if (!f->got || !f->hit)
+                return -1;
         for (i = 0; i < n; i++) {
                 if (!hits[i].has_event)
                         continue;
-                rc = console_fetch_value(r->fe, hits[i].topic, hits[i].partition, hits[i].offset,
-                                         r->conf.fetch_timeout_ms, &f[i].value, &f[i].len,
-                                         &f[i].hdrs, err, sizeof(err));
-                if (rc < 0) {
-                        cb_log_warn("task %s: reading %s back failed: %s", id, hits[i].key.env_id,
-                                    err);
-                        return -1;
-                }
+                f->got[f->n] = (console_fetch_item_t){.topic = hits[i].topic,
+                                                      .partition = hits[i].partition,
+                                                      .offset = hits[i].offset};
+                f->hit[f->n++] = i;
+        }
+        if (console_fetch_many(r->fe, f->got, (size_t)f->n, r->conf.fetch_timeout_ms, err,
+                               sizeof(err))) {
+                cb_log_warn("task %s: reading %d records back failed: %s", id, f->n, err);
+                return -1;
         }
         return 0;
 }
 
-static void free_fetched(fetched_t *f, int n)
+/* The events of rt's next step into r->hits, and next's state when there are none (done) or
+ * the task is to stop (cancelled). Returns their number, or -1 (logged) when the index could
+ * not be read: the step is tried again. */
+static int next_events(console_runner_t *r, const run_task_t *rt, console_task_t *next)
 {
-        int i;
+        console_index_key_t after;
+        console_filter_t f;
+        char err[600];
+        int n;
 
-        for (i = 0; i < n; i++) {
-                free(f[i].value);
-                if (f[i].hdrs)
-                        rd_kafka_headers_destroy(f[i].hdrs);
+        if (rt->t.cancel) {
+                next->state = CONSOLE_TASK_CANCELLED;
+                return 0;
         }
+        if (console_task_filter(&rt->t, &f, err, sizeof(err))) {
+                cb_log_error("task %s: its filter is not one: %s; it is cancelled", rt->t.id, err);
+                next->state = CONSOLE_TASK_CANCELLED;
+                return 0;
+        }
+        if (next->matched < 0 &&
+            console_index_count_matching(r->idx, &f, &next->matched, err, sizeof(err))) {
+                cb_log_error("task %s: %s", rt->t.id, err);
+                return -1;
+        }
+        if (rt->t.has_cursor) {
+                after.time_ms = rt->t.cursor_time_ms;
+                snprintf(after.instance_id, sizeof(after.instance_id), "%s", rt->t.cursor_instance);
+                snprintf(after.env_id, sizeof(after.env_id), "%s", rt->t.cursor_env);
+        }
+        n = console_index_next_matching(r->idx, &f, rt->t.has_cursor ? &after : NULL, r->hits,
+                                        r->conf.batch, err, sizeof(err));
+        if (n < 0)
+                cb_log_error("task %s: %s", rt->t.id, err);
+        else if (n == 0)
+                next->state = CONSOLE_TASK_DONE;
+        return n;
 }
 
 int console_runner_step(console_runner_t *r, int32_t p, run_task_t *rt)
 {
         console_task_t next = rt->t;
-        console_filter_t f;
-        console_index_key_t after;
-        fetched_t *got = NULL;
-        char err[600];
-        int n = 0, i, rc, produced = 0;
+        fetched_t got = {0};
+        int n, i, rc, produced = 0;
         int64_t now = cb_time_now_ms(), t_fetched;
 
         rt->next_ms = now + STEP_BACKOFF_MS;
@@ -182,42 +229,15 @@ int console_runner_step(console_runner_t *r, int32_t p, run_task_t *rt)
                             (long long)rt->t.produced, (long long)rt->t.matched);
         next.seq++;
         next.updated_ms = now;
-        if (rt->t.cancel) {
-                next.state = CONSOLE_TASK_CANCELLED;
-        } else if (console_task_filter(&rt->t, &f, err, sizeof(err))) {
-                cb_log_error("task %s: its filter is not one: %s; it is cancelled", rt->t.id, err);
-                next.state = CONSOLE_TASK_CANCELLED;
-        } else {
-                if (next.matched < 0 &&
-                    console_index_count_matching(r->idx, &f, &next.matched, err, sizeof(err))) {
-                        cb_log_error("task %s: %s", rt->t.id, err);
-                        return 0;
-                }
-                if (rt->t.has_cursor) {
-                        after.time_ms = rt->t.cursor_time_ms;
-                        snprintf(after.instance_id, sizeof(after.instance_id), "%s",
-                                 rt->t.cursor_instance);
-                        snprintf(after.env_id, sizeof(after.env_id), "%s", rt->t.cursor_env);
-                }
-                n = console_index_next_matching(r->idx, &f, rt->t.has_cursor ? &after : NULL,
-                                                r->hits, r->conf.batch, err, sizeof(err));
-                if (n < 0) {
-                        cb_log_error("task %s: %s", rt->t.id, err);
-                        return 0;
-                }
-                if (n == 0)
-                        next.state = CONSOLE_TASK_DONE;
-        }
+        if ((n = next_events(r, rt, &next)) < 0)
+                return 0;
         if (n > 0) {
-                if (!(got = calloc((size_t)n, sizeof(*got))))
-                        return 0;
-                if (fetch_all(r, rt->t.id, r->hits, got, n)) {
-                        free_fetched(got, n);
-                        free(got);
+                if (fetch_all(r, rt->t.id, r->hits, n, &got)) {
+                        free_fetched(&got);
                         return 0;
                 }
-                for (i = 0; i < n; i++)
-                        produced += got[i].value != NULL;
+                for (i = 0; i < got.n; i++)
+                        produced += got.got[i].rc == 0;
                 next.produced += produced;
                 next.unavailable += n - produced;
                 next.has_cursor = 1;
@@ -227,13 +247,10 @@ int console_runner_step(console_runner_t *r, int32_t p, run_task_t *rt)
                 snprintf(next.cursor_env, sizeof(next.cursor_env), "%s", r->hits[n - 1].key.env_id);
         }
         t_fetched = cb_time_now_ms();
-        rc = transact(r, r->parts[p].txp, &next, r->hits, got, n);
+        rc = transact(r, r->parts[p].txp, &next, r->hits, &got);
         cb_log_debug("task %s: step of %d: %lld ms to read back, %lld ms to commit", rt->t.id, n,
                      (long long)(t_fetched - now), (long long)(cb_time_now_ms() - t_fetched));
-        if (got) {
-                free_fetched(got, n);
-                free(got);
-        }
+        free_fetched(&got);
         if (rc)
                 return rc < 0 ? -1 : 0;
         rt->t = next;

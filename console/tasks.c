@@ -8,7 +8,7 @@
 #include "cb_log.h"
 #include "cb_metrics.h"
 #include "cb_thread.h"
-#include "cb_time.h"
+#include "produce.h"
 
 struct console_tasks {
         rd_kafka_t *prk; /* writes new tasks and cancel requests; also the Admin API's client */
@@ -22,26 +22,9 @@ struct console_tasks {
         pthread_mutex_t lock; /* the view below */
         console_task_t **items;
         size_t n, cap;
-        pthread_mutex_t wlock; /* one write and its wait at a time */
+        pthread_mutex_t wlock; /* one write and its wait at a time (produce.h) */
         cb_metric_family_t *m_tasks;
 };
-
-/* What a delivery report tells the thread waiting for it. */
-typedef struct report {
-        int done;
-        rd_kafka_resp_err_t err;
-} report_t;
-
-static void on_report(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
-{
-        report_t *r = rkm->_private;
-
-        (void)rk, (void)opaque;
-        if (r) {
-                r->err = rkm->err;
-                r->done = 1;
-        }
-}
 
 /* The view's task id, or NULL; the caller holds lock. */
 static console_task_t *find(console_tasks_t *ts, const char *id)
@@ -71,23 +54,23 @@ static void count(console_tasks_t *ts)
         }
 }
 
-/* Puts t (a state, or a cancel request: t->cancel) into the view: a state replaces an older
- * one (lower seq); a cancel request marks the task. */
-static void upsert(console_tasks_t *ts, const console_task_t *t)
+/* Puts t into the view: a state (cancel 0) replaces an older one (lower seq); a cancel request
+ * (cancel 1: only t->id is set) marks the task, or is dropped when the task is not known. */
+static void upsert(console_tasks_t *ts, const console_task_t *t, int cancel)
 {
         console_task_t *cur, **grown;
 
         pthread_mutex_lock(&ts->lock);
         cur = find(ts, t->id);
-        if (t->cancel && !t->seq && !t->nparams && !t->created_ms) {
+        if (cancel) {
                 if (cur)
-                        cur->cancel = 1; /* a request for a task not known is dropped */
+                        cur->cancel = 1;
         } else if (cur) {
                 if (t->seq >= cur->seq) {
-                        int cancel = cur->cancel;
+                        int asked = cur->cancel;
 
                         *cur = *t;
-                        cur->cancel |= cancel;
+                        cur->cancel |= asked;
                 }
         } else if (ts->n < ts->cap ||
                    (grown = realloc(ts->items, (ts->cap * 2 + 16) * sizeof(*grown)))) {
@@ -127,7 +110,7 @@ static void take(console_tasks_t *ts, const rd_kafka_message_t *rkm)
                 cb_log_warn("tasks: record at %d/%lld skipped: %s", (int)rkm->partition,
                             (long long)rkm->offset, err);
         else
-                upsert(ts, &t);
+                upsert(ts, &t, rc == 2);
 }
 
 static void *view_main(void *arg)
@@ -145,40 +128,6 @@ static void *view_main(void *arg)
         return NULL;
 }
 
-/* Produces value keyed key to partition and waits for its report. The caller holds wlock. */
-static int write_record(console_tasks_t *ts, int32_t partition, const char *key, const char *value,
-                        int timeout_ms, char *errstr, size_t errstr_size)
-{
-        int64_t deadline = cb_time_now_ms() + timeout_ms;
-        report_t r = {0, RD_KAFKA_RESP_ERR_NO_ERROR};
-        rd_kafka_resp_err_t err;
-
-        err = rd_kafka_producev(
-            ts->prk, RD_KAFKA_V_TOPIC(ts->topic), RD_KAFKA_V_PARTITION(partition),
-            RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE((void *)value, strlen(value)),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&r), RD_KAFKA_V_END);
-        if (err) {
-                snprintf(errstr, errstr_size, "Kafka refused the task: %s", rd_kafka_err2str(err));
-                return -1;
-        }
-        while (!r.done && cb_time_now_ms() < deadline)
-                rd_kafka_poll(ts->prk, 50);
-        if (!r.done) {
-                /* the report may still come after r is gone: it must find nothing */
-                rd_kafka_purge(ts->prk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-                while (!r.done)
-                        rd_kafka_poll(ts->prk, 50);
-                snprintf(errstr, errstr_size, "Kafka did not acknowledge the task in time");
-                return -1;
-        }
-        if (r.err) {
-                snprintf(errstr, errstr_size, "the task was not written: %s",
-                         rd_kafka_err2str(r.err));
-                return -1;
-        }
-        return 0;
-}
-
 int console_tasks_create(console_tasks_t *ts, const console_task_t *t, int timeout_ms, char *errstr,
                          size_t errstr_size)
 {
@@ -190,12 +139,13 @@ int console_tasks_create(console_tasks_t *ts, const console_task_t *t, int timeo
                 return -1;
         }
         pthread_mutex_lock(&ts->wlock);
-        rc = write_record(ts, console_task_partition(t->id, ts->partitions), t->id, value,
-                          timeout_ms, errstr, errstr_size);
+        rc = console_produce_acked(
+            ts->prk, ts->topic, console_task_partition(t->id, ts->partitions), t->id, value,
+            strlen(value), NULL, timeout_ms, "the task", errstr, errstr_size);
         pthread_mutex_unlock(&ts->wlock);
         free(value);
         if (!rc)
-                upsert(ts, t);
+                upsert(ts, t, 0);
         return rc;
 }
 
@@ -209,14 +159,14 @@ int console_tasks_cancel(console_tasks_t *ts, const char *id, int timeout_ms, ch
         snprintf(key, sizeof(key), "%s" CONSOLE_TASK_CANCEL_SUFFIX, id);
         snprintf(value, sizeof(value), "{\"cancel\":\"%s\"}", id);
         pthread_mutex_lock(&ts->wlock);
-        rc = write_record(ts, console_task_partition(id, ts->partitions), key, value, timeout_ms,
-                          errstr, errstr_size);
+        rc = console_produce_acked(ts->prk, ts->topic, console_task_partition(id, ts->partitions),
+                                   key, value, strlen(value), NULL, timeout_ms,
+                                   "the cancel request", errstr, errstr_size);
         pthread_mutex_unlock(&ts->wlock);
         if (!rc) {
                 memset(&t, 0, sizeof(t));
                 snprintf(t.id, sizeof(t.id), "%s", id);
-                t.cancel = 1;
-                upsert(ts, &t);
+                upsert(ts, &t, 1);
         }
         return rc;
 }
@@ -300,7 +250,7 @@ console_tasks_t *console_tasks_new(const cb_kafka_conf_t *kc, const char *topic,
                                &(cb_kafka_spec_t){.type = RD_KAFKA_PRODUCER,
                                                   .defaults = pdefaults,
                                                   .forced = pforced,
-                                                  .dr_msg_cb = on_report},
+                                                  .dr_msg_cb = console_produce_on_report},
                                errstr, errstr_size);
         if (!ts->prk)
                 goto fail;

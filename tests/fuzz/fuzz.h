@@ -1,5 +1,5 @@
-/* Shared by the fuzz targets: the libFuzzer entry point, the invariant check and a reader of
- * envelopes parsed back with json-c. */
+/* Shared by the fuzz targets: the libFuzzer entry point, the invariant check, exact-size input
+ * copies and a reader of envelopes parsed back with json-c. */
 #ifndef CB_FUZZ_H
 #define CB_FUZZ_H
 
@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <json-c/json.h>
 
 /* Runs one input through a parser. Borrows data. Always returns 0 (libFuzzer reserves other
@@ -23,6 +24,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
                         abort();                                                                   \
                 }                                                                                  \
         } while (0)
+
+/* A copy of data[0..len) in a buffer of exactly len bytes (one when len is 0, still given as
+ * empty), or NULL when out of memory: not NUL-terminated, so that ASan catches a read past a
+ * length. The caller frees it. */
+static inline char *fuzz_exact_copy(const uint8_t *data, size_t len)
+{
+        char *buf = malloc(len ? len : 1);
+
+        if (buf && len)
+                memcpy(buf, data, len);
+        return buf;
+}
 
 /* The string attribute key of a parsed envelope env (e.g. "id"), or NULL. Borrowed from env. */
 static inline const char *fuzz_envelope_attr(json_object *env, const char *key)

@@ -29,17 +29,6 @@ static const char *const header_names[8] = {
     "cb-dead-reason", "content-type", "cb-attempt",     "",
 };
 
-/* A copy of data[0..len) in a buffer of exactly len bytes (one when len is 0, still given as
- * empty), or NULL when out of memory. */
-static char *exact_copy(const uint8_t *data, size_t len)
-{
-        char *buf = malloc(len ? len : 1);
-
-        if (buf && len)
-                memcpy(buf, data, len);
-        return buf;
-}
-
 #define TERMINATED(a) (memchr((a), '\0', sizeof(a)) != NULL)
 
 static void check_taken(const console_kafka_rec_t *in, const console_rec_t *out)
@@ -119,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (n > size - pos)
                 n = size - pos;
         if (!(b0 / 20 % 2)) {
-                key = exact_copy(data + pos, n);
+                key = fuzz_exact_copy(data + pos, n);
                 if (!key)
                         goto done;
                 in.key = key;
@@ -138,7 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 headers[i].value = NULL;
                 headers[i].len = 0;
                 if (!(hb & 0x80)) {
-                        hvals[i] = exact_copy(data + pos, n);
+                        hvals[i] = fuzz_exact_copy(data + pos, n);
                         if (!hvals[i])
                                 goto done;
                         headers[i].value = hvals[i];
@@ -150,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         in.nheaders = i;
 
         if (!(b0 / 40 % 2)) {
-                value = exact_copy(data + pos, size - pos);
+                value = fuzz_exact_copy(data + pos, size - pos);
                 if (!value)
                         goto done;
                 in.value = value;

@@ -18,17 +18,6 @@
 #include "fuzz.h"
 #include "task.h"
 
-/* A copy of data[0..len) in a buffer of exactly len bytes (one when len is 0, still given as
- * empty), or NULL when out of memory. */
-static char *exact_copy(const uint8_t *data, size_t len)
-{
-        char *buf = malloc(len ? len : 1);
-
-        if (buf && len)
-                memcpy(buf, data, len);
-        return buf;
-}
-
 #define TERMINATED(a) (memchr((a), '\0', sizeof(a)) != NULL)
 
 static int all_zero(const void *p, size_t n)
@@ -112,8 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (key_len > size - 1)
                 key_len = size - 1;
         value_len = size - 1 - key_len;
-        key = exact_copy(data + 1, key_len);
-        value = exact_copy(data + 1 + key_len, value_len);
+        key = fuzz_exact_copy(data + 1, key_len);
+        value = fuzz_exact_copy(data + 1 + key_len, value_len);
         if (!key || !value)
                 goto done;
 

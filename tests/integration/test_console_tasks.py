@@ -82,7 +82,8 @@ def count_listed(path):
             return n
 
 
-def replays_of(task_id, isolation="read_committed"):
+def replays_of(task_id):
+    """The envelope ids a task wrote to the replay topic, read_committed (as publish reads)."""
     recs = kcat_read(bootstrap(), W.bridge.topic("closeio.events.replay"))
     return [json.loads(r["payload"])["id"] for r in recs if r["headers"].get("cb-replay") == task_id]
 

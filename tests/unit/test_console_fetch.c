@@ -195,6 +195,39 @@ static void test_a_topic_that_does_not_exist_gives_minus_1_with_a_message(void *
         still_reads(w);
 }
 
+static void test_many_records_of_two_partitions_come_back_at_once(void **state)
+{
+        world_t *w = *state;
+        console_fetch_item_t it[4] = {
+            {.topic = TOPIC, .partition = 1, .offset = 2}, /* past the end: not there */
+            {.topic = TOPIC, .partition = 0, .offset = 1},
+            {.topic = TOPIC, .partition = 1, .offset = 0},
+            {.topic = TOPIC, .partition = 0, .offset = 0},
+        };
+        int i;
+
+        assert_int_equal(fx_produce(w->fx, TOPIC, 0, "1", "p0-0", NULL), 0);
+        assert_int_equal(fx_produce(w->fx, TOPIC, 0, "1", "p0-1", "x-h", "y", NULL), 1);
+        assert_int_equal(fx_produce(w->fx, TOPIC, 1, "1", "p1-0", NULL), 0);
+        assert_int_equal(console_fetch_many(w->fe, it, 4, TIMEOUT_MS, errstr, sizeof(errstr)), 0);
+        assert_int_equal(it[0].rc, 1);
+        assert_null(it[0].value);
+        assert_int_equal(it[1].rc, 0);
+        assert_string_equal(it[1].value, "p0-1");
+        assert_string_equal(fx_headers(it[1].hdrs), "x-h=y");
+        assert_string_equal(it[2].value, "p1-0");
+        assert_int_equal(it[2].len, 4);
+        assert_null(it[2].hdrs);
+        assert_string_equal(it[3].value, "p0-0");
+        for (i = 0; i < 4; i++) {
+                free(it[i].value);
+                if (it[i].hdrs)
+                        rd_kafka_headers_destroy(it[i].hdrs);
+        }
+        /* nothing asked for: nothing to wait for */
+        assert_int_equal(console_fetch_many(w->fe, it, 0, TIMEOUT_MS, errstr, sizeof(errstr)), 0);
+}
+
 static void test_a_time_out_gives_minus_1_saying_so(void **state)
 {
         world_t *w = *state;
@@ -229,6 +262,8 @@ int main(void)
                 test_a_partition_that_does_not_exist_gives_minus_1_with_a_message, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_a_topic_that_does_not_exist_gives_minus_1_with_a_message, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_many_records_of_two_partitions_come_back_at_once,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_a_time_out_gives_minus_1_saying_so, setup,
                                             teardown),
         };

@@ -383,6 +383,15 @@ static void test_task_decode_refuses_what_is_not_a_task(void **state)
                  ID, eight);
         decode_fails(ID, buf);
         decode_fails(ID, "{\"cancel\":\"" ID "\"}"); /* a cancel under the task's own key */
+        /* times an RFC 3339 date cannot write (and whose microseconds overflow) */
+        decode_fails(ID, "{\"id\":\"" ID "\",\"instanceId\":\"\",\"params\":{},"
+                         "\"state\":\"running\",\"matched\":-1,\"produced\":0,"
+                         "\"createdMs\":9223372036854775807,\"untilMs\":1,\"seq\":0,"
+                         "\"updatedMs\":1,\"unavailable\":0}");
+        decode_fails(ID, "{\"id\":\"" ID "\",\"instanceId\":\"\",\"params\":{},"
+                         "\"state\":\"running\",\"matched\":-1,\"produced\":0,"
+                         "\"createdMs\":1,\"untilMs\":-5,\"seq\":0,"
+                         "\"updatedMs\":1,\"unavailable\":0}");
         decode_fails_len(ID, "", 0);
         decode_fails_len(ID, NULL, 0);
         decode_fails_len(ID, "{}", 0);
