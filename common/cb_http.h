@@ -78,6 +78,12 @@ void cb_http_req_unref(cb_http_req_t *req);
 int cb_http_respond(cb_http_req_t *req, unsigned status, const char *content_type, const char *body,
                     size_t len, const char *extra_name, const char *extra_value);
 
+/* Answers req with status and a body that lives as long as the process (an embedded file:
+ * neither copied nor freed), of content_type (static too), with the headers of headers: name,
+ * value, name, value, ..., NULL (static strings; NULL for none). Otherwise as cb_http_respond. */
+int cb_http_respond_static(cb_http_req_t *req, unsigned status, const char *content_type,
+                           const char *body, size_t len, const char *const *headers);
+
 /* Answers with {"error":{"status":N,"message":"..."}}. message must not hold client bytes
  * beyond what is safe to echo; quotes and control characters are escaped. */
 int cb_http_respond_error(cb_http_req_t *req, unsigned status, const char *message);

@@ -49,6 +49,8 @@ struct cb_http_req {
         unsigned status;
         char *resp_body, *resp_type, *extra_name, *extra_value;
         size_t resp_len;
+        const char *static_body;           /* cb_http_respond_static's, not owned */
+        const char *const *static_headers; /* its header pairs, NULL-terminated, not owned */
 };
 
 /* cb_http_req.c */

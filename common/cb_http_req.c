@@ -194,6 +194,29 @@ done:
         return ret;
 }
 
+int cb_http_respond_static(cb_http_req_t *req, unsigned status, const char *content_type,
+                           const char *body, size_t len, const char *const *headers)
+{
+        int ret = -1;
+
+        pthread_mutex_lock(&req->mtx);
+        if (!req->answered) {
+                req->resp_type = strdup(content_type);
+                req->static_body = body;
+                req->static_headers = headers;
+                req->resp_len = len;
+                req->status = status;
+                req->answered = 1;
+                ret = 0;
+                if (req->suspended) {
+                        req->suspended = 0;
+                        MHD_resume_connection(req->conn);
+                }
+        }
+        pthread_mutex_unlock(&req->mtx);
+        return ret;
+}
+
 int cb_http_respond_error_h(cb_http_req_t *req, unsigned status, const char *message,
                             const char *extra_name, const char *extra_value)
 {
@@ -217,6 +240,7 @@ int cb_http_respond_error(cb_http_req_t *req, unsigned status, const char *messa
 static enum MHD_Result queue(cb_http_req_t *req)
 {
         struct MHD_Response *resp;
+        const char *const *h;
         enum MHD_Result r;
         char labels[96];
 
@@ -225,7 +249,10 @@ static enum MHD_Result queue(cb_http_req_t *req)
         cb_metrics_add(requests_family(), labels, 1);
 
         /* MHD takes the body over rather than copying it */
-        if (req->resp_body)
+        if (req->static_body)
+                resp = MHD_create_response_from_buffer(req->resp_len, (void *)req->static_body,
+                                                       MHD_RESPMEM_PERSISTENT);
+        else if (req->resp_body)
                 resp = MHD_create_response_from_buffer_with_free_callback(req->resp_len,
                                                                           req->resp_body, free);
         else
@@ -236,6 +263,8 @@ static enum MHD_Result queue(cb_http_req_t *req)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->resp_type);
         if (req->extra_name && req->extra_value)
                 MHD_add_response_header(resp, req->extra_name, req->extra_value);
+        for (h = req->static_headers; h && h[0] && h[1]; h += 2)
+                MHD_add_response_header(resp, h[0], h[1]);
         /* stopping: clients that keep their connection open take it elsewhere */
         if (__atomic_load_n(&req->http->closing, __ATOMIC_ACQUIRE))
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");

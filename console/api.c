@@ -201,6 +201,12 @@ static int read_params(cb_http_req_t *req, console_job_t *job, const char *insta
         return 0;
 }
 
+static int no_param(void *opaque, const char *name, const char *value)
+{
+        (void)opaque, (void)name, (void)value;
+        return 1;
+}
+
 /* Answers 405 when method is not one route r takes. Returns 1 when it answered. */
 static int wrong_method(cb_http_req_t *req, const console_route_t *r, const char *method)
 {
@@ -231,6 +237,7 @@ int console_api_handle(console_api_t *api, cb_http_req_t *req)
         cb_http_req_set_route(req, r.task        ? "tasks"
                                    : r.bulk      ? "redeliver-task"
                                    : r.redeliver ? "redeliver"
+                                   : r.summary   ? "summary"
                                                  : "events");
         if (wrong_method(req, &r, method))
                 return 1;
@@ -253,11 +260,17 @@ int console_api_handle(console_api_t *api, cb_http_req_t *req)
         job->bulk = r.bulk;
         job->task = r.task;
         job->cancel = r.task && !strcmp(method, "DELETE");
+        job->summary = r.summary;
         job->started_us = cb_time_now_us();
         memcpy(job->instance_id, r.instance_id, sizeof(job->instance_id));
         memcpy(job->env_id, r.env_id, sizeof(job->env_id));
         memcpy(job->task_id, r.task_id, sizeof(job->task_id));
-        if (!r.one && !r.task && read_params(req, job, r.instance_id)) {
+        if (r.summary && cb_http_req_args(req, no_param, NULL)) {
+                cb_http_respond_error(req, 400, "the instances' summary takes no parameters");
+                free(job);
+                return 1;
+        }
+        if (!r.one && !r.task && !r.summary && read_params(req, job, r.instance_id)) {
                 free(job);
                 return 1;
         }

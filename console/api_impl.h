@@ -20,6 +20,7 @@ typedef struct console_job {
         int bulk;           /* make the replay task `task` */
         int task;           /* the task task_id: GET, or DELETE (cancel) */
         int cancel;
+        int summary; /* the web page's instances (summary.h) */
         char task_id[CONSOLE_TASK_ID_MAX];
         console_task_t new_task;              /* bulk: the task to write */
         char instance_id[CB_INSTANCE_ID_MAX]; /* "": any (an event, an admin's task) */

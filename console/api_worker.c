@@ -10,6 +10,7 @@
 #include "fetch.h"
 #include "index.h"
 #include "replay.h"
+#include "summary.h"
 #include "tasks.h"
 
 static void respond_json(cb_http_req_t *req, unsigned status, json_object *doc,
@@ -175,6 +176,22 @@ static void task(console_api_t *api, console_index_t *db, console_job_t *job)
         json_object_put(doc);
 }
 
+/* GET /console/api/instances: every instance (a tenant: its own) with its figures. */
+static void summary(console_api_t *api, console_index_t *db, console_job_t *job)
+{
+        char err[600];
+        json_object *doc = console_summary_json(api->conf.table, db, job->instance_id,
+                                                cb_time_now_ms(), err, sizeof(err));
+
+        if (!doc) {
+                cb_log_error("%s", err);
+                cb_http_respond_error(job->req, 500, "the index cannot be read");
+                return;
+        }
+        respond_json(job->req, 200, doc, NULL, NULL);
+        json_object_put(doc);
+}
+
 void console_api_run(console_api_t *api, console_index_t *db, console_fetch_t *fe,
                      console_replay_t *rp, console_job_t *job)
 {
@@ -185,6 +202,8 @@ void console_api_run(console_api_t *api, console_index_t *db, console_fetch_t *f
         if (!db || !fe || (job->redeliver && !rp)) {
                 cb_http_respond_error_h(job->req, 503, "the index cannot be read now",
                                         "Retry-After", "1");
+        } else if (job->summary) {
+                summary(api, db, job);
         } else if (job->bulk) {
                 make_task(api, job);
         } else if (job->task) {

@@ -34,6 +34,7 @@
 #include "follow.h"
 #include "task_run.h"
 #include "tasks.h"
+#include "web.h"
 
 static const cb_option_t options[] = {
     {"http-bind", CB_OPT_STR, "0.0.0.0", 0, 0, 0, "address the events API listens on"},
@@ -124,6 +125,8 @@ static void route(void *opaque, cb_http_req_t *req)
         else if (!console_tasks_loaded(c->tasks))
                 reason = "reading the replay tasks";
         if (cb_http_serve_ops(req, !*reason, reason))
+                return;
+        if (console_web_serve(req))
                 return;
         if (!console_api_handle(c->api, req))
                 cb_http_respond_error(req, 404, "no such path");

@@ -9,8 +9,13 @@ int console_route_parse(const char *path, console_route_t *r)
 {
         const char *p, *rest;
         size_t len;
+        int ok = 1; /* -1 once the instance id is not one */
 
         memset(r, 0, sizeof(*r));
+        if (!strcmp(path, "/console/api/instances")) {
+                r->summary = 1;
+                return 1;
+        }
         if (!strncmp(path, API_PREFIX "/", strlen(API_PREFIX) + 1))
                 path += strlen(API_PREFIX);
         if (!strncmp(path, "/tasks/", 7)) {
@@ -29,20 +34,20 @@ int console_route_parse(const char *path, console_route_t *r)
                 len = strcspn(p, "/");
                 if (strncmp(p + len, "/events", 7) || (p[len + 7] != '\0' && p[len + 7] != '/'))
                         return 0;
-                if (len >= sizeof(r->instance_id))
-                        return -1;
-                memcpy(r->instance_id, p, len);
-                if (!cb_instance_id_valid(r->instance_id))
-                        return -1;
+                /* a bad id is -1, but only once the rest says what the path is (the method
+                   it takes) */
+                if (len < sizeof(r->instance_id))
+                        memcpy(r->instance_id, p, len);
+                ok = len < sizeof(r->instance_id) && cb_instance_id_valid(r->instance_id) ? 1 : -1;
                 rest = p + len + 7;
         }
         if (*rest == '\0')
-                return 1; /* a list */
+                return ok; /* a list */
         rest++;
         /* .../events/redeliver: every event a filter matches, a replay task */
         if (!strcmp(rest, "redeliver")) {
                 r->bulk = 1;
-                return 1;
+                return ok;
         }
         /* the rest is the envelope id, '/' and all: libmicrohttpd decoded %2F before we see it */
         len = strlen(rest);
@@ -54,5 +59,5 @@ int console_route_parse(const char *path, console_route_t *r)
         if (len == 0 || len >= sizeof(r->env_id))
                 return -1;
         memcpy(r->env_id, rest, len);
-        return 1;
+        return ok;
 }

@@ -12,6 +12,7 @@ typedef struct console_route {
         int redeliver; /* .../events/{eventId}/redeliver */
         int bulk;      /* .../events/redeliver: a replay task */
         int task;      /* /tasks/{taskId} */
+        int summary;   /* /console/api/instances: the web page's instances (summary.h) */
         char task_id[CONSOLE_TASK_ID_MAX];
         char instance_id[CB_INSTANCE_ID_MAX]; /* "" when the path names none */
         char env_id[CB_ENVELOPE_ID_MAX];      /* "" for a list */
@@ -25,7 +26,7 @@ typedef struct console_route {
  * the event "redeliver" (that one is ".../events/redeliver/redeliver"). An event id is
  * everything after ".../events/" (but a last "/redeliver"): ingest takes any Close event id
  * without '.' or ' ', so an envelope id may hold '/', UTF-8 or control bytes, which the path
- * carries percent-encoded. */
+ * carries percent-encoded. "/console/api/instances" (never under the prefix) is the summary. */
 int console_route_parse(const char *path, console_route_t *r);
 
 #endif

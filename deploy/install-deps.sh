@@ -5,7 +5,8 @@
 #   install-deps.sh runtime   the shared libraries the two binaries link, and curl
 #   install-deps.sh kafka     build + a JDK and Maven, to fetch and run Apache Kafka locally
 #   install-deps.sh test      kafka + what the tests use: kcat, Python 3, Node.js, clang-format,
-#                             and clang with libFuzzer (tests/fuzz/run.sh)
+#                             clang with libFuzzer (tests/fuzz/run.sh), and headless Chromium
+#                             with its WebDriver for the console page's tests (tests/browser)
 #   install-deps.sh bench     kafka + what the benchmarks use: wrk, kcat
 #
 # The Dockerfile runs it too, so CI keeps the image's install steps working.
@@ -16,7 +17,8 @@ build=(build-essential cmake pkg-config librdkafka-dev libmicrohttpd-dev libjson
 runtime=(librdkafka1 libmicrohttpd12 libjson-c5 libcurl4 libssl3 libmimalloc2.0 libsqlite3-0 ca-certificates curl)
 # libclang-rt-14-dev holds the runtime -fsanitize=fuzzer links (libclang_rt.fuzzer), which
 # clang only recommends; llvm brings llvm-symbolizer, for the fuzzers' stack traces
-test=(kcat python3 python3-venv curl clang-format clang libfuzzer-14-dev libclang-rt-14-dev llvm)
+test=(kcat python3 python3-venv curl clang-format clang libfuzzer-14-dev libclang-rt-14-dev llvm
+        chromium chromium-driver)
 
 case "${1:-}" in
 build) want=("${build[@]}") ;;

@@ -2,7 +2,8 @@
 # Runs every test of closebridge: installs what the tests need, fetches Apache Kafka from Maven
 # Central, then builds three times (a normal build, an AddressSanitizer + UBSan build and a
 # ThreadSanitizer build: tests/tsan/README.md) and runs the ctest suite of each; ctest starts a
-# real Kafka broker on loopback for the integration tests. Then the fuzz stage
+# real Kafka broker on loopback for the integration tests, two tests at a time
+# (tests/CMakeLists.txt says which may run beside which). Then the fuzz stage
 # (tests/fuzz/run.sh): every libFuzzer target for 30 s here (CB_FUZZ_SECONDS; run.sh alone
 # gives each 60 s), as many at once as there are cores.
 # Last, the container stage (tests/containers/run.sh): a Docker engine of its own, the image
@@ -26,7 +27,7 @@ for variant in build build-asan build-tsan; do
         [ "$variant" = build-tsan ] && args+=(-DCB_TSAN=ON)
         echo "== $variant" >&2
         "$top/deploy/build.sh" "$variant" "${args[@]}"
-        (cd "$top/$variant" && ctest --output-on-failure) || status=1
+        (cd "$top/$variant" && ctest --output-on-failure -j2) || status=1
 done
 echo "== fuzz" >&2
 CB_FUZZ_SECONDS=${CB_FUZZ_SECONDS:-30} "$top/tests/fuzz/run.sh" || status=1

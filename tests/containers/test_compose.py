@@ -78,6 +78,12 @@ def test_demo_webhook_through_nginx_reaches_the_receiver():
     shown = json.loads(request("GET", event, headers=ADMIN).body)
     assert [d["status"] for d in shown["deliveries"]] == [200], shown
     assert shown["envelope"]["id"] == env_id
+    # and its web page, from the console's binary, through nginx too
+    page = request("GET", BASE + "/console/")
+    assert page.status == 200 and b"app.js" in page.body, (page.status, page.body[:200])
+    assert "script-src 'self'" in page.headers.get("Content-Security-Policy", ""), page.headers
+    summary = json.loads(request("GET", BASE + "/console/api/instances", headers=ADMIN).body)
+    assert "20931" in [i["id"] for i in summary], summary
 
 
 def ingest_replicas_seen():

@@ -422,3 +422,43 @@ def run(tests):
             traceback.print_exc()
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
+
+
+def run_in_world(make_world, instances_of, tests):
+    """Runs tests (as run does) in one world: a bridge with one Receiver and the instances of
+    instances_of(receiver) (bridged_with), on which make_world(bridge, receiver) starts the
+    processes first. The processes' logs are printed when a test failed."""
+    import sys
+    code = 0
+    with bridged_with([Receiver()], instances_of) as (bridge, receiver):
+        make_world(bridge, receiver)
+        try:
+            run(tests)
+        except SystemExit as e:
+            code = e.code
+        if code:
+            raise SystemExit(code)  # inside the block: the processes' logs are printed
+    sys.exit(0)
+
+
+def post_all(url, items, connections=8):
+    """POSTs (instance id, body) items as webhooks to ingest at url on `connections` keep-alive
+    connections at once; asserts each got 202 and returns their envelope ids in order."""
+    import http.client
+    import urllib.parse
+    from concurrent.futures import ThreadPoolExecutor
+    host, port = urllib.parse.urlsplit(url).netloc.split(":")
+    local = threading.local()
+
+    def one(item):
+        inst, body = item
+        if not hasattr(local, "c"):
+            local.c = http.client.HTTPConnection(host, int(port), timeout=30)
+        local.c.request("POST", f"/events/closeio/{b64id(inst)}", body,
+                        {"Content-Type": "application/json"})
+        r = local.c.getresponse()
+        data = r.read()
+        assert r.status == 202, (r.status, data)
+        return json.loads(data)["ids"][0]
+    with ThreadPoolExecutor(connections) as pool:
+        return list(pool.map(one, items))

@@ -2,14 +2,15 @@
 event's state as it moves (delivered, retried then delivered, dead after the ladder, 410,
 skipped), its attempts and envelope, the filters and pages of the events API, tenant tokens,
 bad parameters, and an index rebuilt from Kafka after its database is deleted."""
+import http.client
 import json
 import os
 import shutil
 import sqlite3
-import sys
+import time
 
-from harness import (JSON, Receiver, b64id, bootstrap, bridged_with, fixture, instance,
-                     kcat_read, request, run, wait_for)
+from harness import (JSON, b64id, bootstrap, fixture, instance, kcat_read, request,
+                     run_in_world, wait_for)
 
 ADMIN_ARGS = ["--admin-user-secret", "u-secret", "--admin-org-secret", "o-secret"]
 ADMIN = {"Authorization": "User u-secret, Organization o-secret"}
@@ -121,6 +122,59 @@ def test_a_retrying_event_says_when_it_is_due():
     env_id = post(FAILING, modern("ev_due", "lead_due"))
     ev = wait_state(FAILING, env_id, "retrying")
     assert ev["nextDue"] and ev["lastStatus"] == 500, ev
+
+
+def test_the_page_is_served_with_its_headers_and_the_instances_summary_counts():
+    r = request("GET", W.console.url + "/console/")
+    assert r.status == 200 and r.headers["Content-Type"].startswith("text/html"), r.headers
+    csp = r.headers.get("Content-Security-Policy", "")
+    assert "script-src 'self'" in csp and "default-src 'none'" in csp, csp
+    assert r.headers.get("X-Content-Type-Options") == "nosniff" and b"app.js" in r.body
+    r = request("GET", W.console.url + "/console/app.js")
+    assert r.status == 200 and "javascript" in r.headers["Content-Type"], r.headers
+    # urllib would follow the redirect
+    host, port = W.console.url.split("//", 1)[1].rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("GET", "/console")
+    moved = conn.getresponse()
+    assert moved.status == 301 and moved.getheader("Location") == "/console/", moved.status
+    conn.close()
+    assert request("GET", W.console.url + "/console/nope.js").status == 404
+    assert request("POST", W.console.url + "/console/", b"").status == 405
+    assert api("/console/api/instances", {}).status == 401
+    assert api("/console/api/instances?x=1").status == 400
+
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000000", time.gmtime())
+    delivered = post(OK, modern("ev_summary_ok", "lead_summary_ok", date=now))
+    dead = post(GONE, modern("ev_summary_gone", "lead_summary_gone", date=now))
+    wait_state(OK, delivered, "delivered")
+    wait_state(GONE, dead, "dead")
+    summary = {i["id"]: i for i in api("/console/api/instances").json()}
+    assert {str(n) for n in (OK, FLAKY, FAILING, GONE, DISABLED)} <= set(summary), summary
+    ok, gone = summary[str(OK)], summary[str(GONE)]
+    # the events of the other tests are of 2019 (their Close dates): outside the day
+    assert ok["lastHour"] == {"received": 0, "retrying": 0, "delivered": 1, "dead": 0,
+                              "skipped": 0}, ok
+    assert ok["lastDay"] == ok["lastHour"] and sum(ok["hourly"]["delivered"]) == 1, ok
+    assert ok["hourly"]["delivered"][-1] == 1 and sum(ok["hourly"]["failing"]) == 0, ok
+    assert ok["lastAttempt"]["status"] == 200 and ok["lastAttempt"]["eventId"] == delivered
+    assert ok["breaker"] == "closed" and ok["webhookPath"] == f"/events/closeio/{b64id(OK)}"
+    assert ok["mode"] == "webhook" and ok["disabled"] is False, ok
+    assert gone["lastDay"]["dead"] == 1 and sum(gone["hourly"]["failing"]) == 1, gone
+    assert gone["lastAttempt"]["status"] == 410 and gone["lastAttempt"]["outcome"] == "dead"
+    assert summary[str(DISABLED)]["disabled"] is True
+    assert summary[str(FLAKY)]["lastAttempt"] is None  # nothing of the last day
+    # a tenant sees its own instance only
+    seed = {"element": {"key": "closeio"}, "name": "summary-tenant",
+            "configuration": {"username": "k", "password": "",
+                              "event.notification.enabled": "false"}}
+    r = request("POST", W.ingest.url + "/instances", json.dumps(seed).encode(), {**ADMIN, **JSON})
+    assert r.status == 200, r.body
+    tenant = {"Authorization": f"User x, Organization y, Element {r.json()['token']}"}
+    wait_for("the console to know the new instance's token",
+             lambda: api("/console/api/instances", tenant).status == 200)
+    mine = api("/console/api/instances", tenant).json()
+    assert [(i["id"], i["name"]) for i in mine] == [(str(r.json()["id"]), "summary-tenant")], mine
 
 
 def listed(path, headers=ADMIN):
@@ -302,23 +356,15 @@ def test_a_dead_event_redelivered_after_its_receiver_healed_is_delivered():
 
 
 def main():
-    global W
-    code = 0
-    with bridged_with([Receiver()], instances_of) as (bridge, receiver):
-        W = World(bridge, receiver)
-        try:
-            run([test_each_event_state_follows_it_with_its_attempts,
-                 test_a_retrying_event_says_when_it_is_due,
-                 test_lists_filter_and_page_newest_first,
-                 test_bad_parameters_get_a_clear_400,
-                 test_an_instance_token_sees_its_own_instance_only,
-                 test_the_index_is_rebuilt_from_kafka_and_resumes_after_a_restart,
-                 test_a_dead_event_redelivered_after_its_receiver_healed_is_delivered])
-        except SystemExit as e:
-            code = e.code
-        if code:
-            raise SystemExit(code)  # inside the block: the processes' logs are printed
-    sys.exit(0)
+    run_in_world(World, instances_of,
+                 [test_each_event_state_follows_it_with_its_attempts,
+                  test_a_retrying_event_says_when_it_is_due,
+                  test_lists_filter_and_page_newest_first,
+                  test_bad_parameters_get_a_clear_400,
+                  test_an_instance_token_sees_its_own_instance_only,
+                  test_the_index_is_rebuilt_from_kafka_and_resumes_after_a_restart,
+                  test_a_dead_event_redelivered_after_its_receiver_healed_is_delivered,
+                  test_the_page_is_served_with_its_headers_and_the_instances_summary_counts])
 
 
 if __name__ == "__main__":

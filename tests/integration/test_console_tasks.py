@@ -3,15 +3,11 @@ loopback: a recover task over a time window sends exactly its 1,000 dead events 
 also when the console is killed (SIGKILL) in the middle of it and started again, and never
 writes the same event twice; a task is cancelled; tenants see their own tasks only; bad input
 gets a clear 400."""
-import http.client
 import json
-import threading
 import time
-import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
 
-from harness import (JSON, Receiver, b64id, bootstrap, bridged_with, fixture, instance,
-                     kcat_read, request, run, wait_for)
+from harness import (JSON, bootstrap, fixture, instance, kcat_read, post_all, request,
+                     run_in_world, wait_for)
 
 ADMIN_ARGS = ["--admin-user-secret", "u-secret", "--admin-org-secret", "o-secret"]
 ADMIN = {"Authorization": "User u-secret, Organization o-secret"}
@@ -40,24 +36,6 @@ def webhook(n, date):
                           date_updated=date)
     return json.dumps(event).encode()
 
-
-def post_all(url, items):
-    """POSTs (instance, body) items to ingest on 8 keep-alive connections; returns the
-    envelope ids in order."""
-    host, port = urllib.parse.urlsplit(url).netloc.split(":")
-    local = threading.local()
-
-    def one(item):
-        inst, body = item
-        if not hasattr(local, "c"):
-            local.c = http.client.HTTPConnection(host, int(port), timeout=30)
-        local.c.request("POST", f"/events/closeio/{b64id(inst)}", body, JSON)
-        r = local.c.getresponse()
-        data = r.read()
-        assert r.status == 202, (r.status, data)
-        return json.loads(data)["ids"][0]
-    with ThreadPoolExecutor(8) as pool:
-        return list(pool.map(one, items))
 
 
 def api(method, path, body=b"", headers=ADMIN):
@@ -226,19 +204,11 @@ def test_a_tenant_sees_and_makes_its_own_tasks_only():
 
 
 def main():
-    global W
-    code = 0
-    with bridged_with([Receiver()], instances_of) as (bridge, receiver):
-        W = World(bridge, receiver)
-        try:
-            run([test_bad_task_requests_get_a_clear_answer,
-                 test_a_recover_task_survives_a_kill_and_sends_each_dead_event_once,
-                 test_a_task_is_cancelled_and_stops_writing,
-                 test_a_tenant_sees_and_makes_its_own_tasks_only])
-        except SystemExit as e:
-            code = e.code
-        if code:
-            raise SystemExit(code)  # inside the block: the processes' logs are printed
+    run_in_world(World, instances_of,
+                 [test_bad_task_requests_get_a_clear_answer,
+                  test_a_recover_task_survives_a_kill_and_sends_each_dead_event_once,
+                  test_a_task_is_cancelled_and_stops_writing,
+                  test_a_tenant_sees_and_makes_its_own_tasks_only])
 
 
 if __name__ == "__main__":

@@ -162,17 +162,26 @@ def test_every_answer_of_ingest_publish_and_console_keeps_to_the_spec():
         # one of WEBHOOKS with its attempts and envelope for the paths with ids
         console = bridge.console(*ADMIN_ARGS).ready()
         ids = console_events(ingest, console)
+        # a replay task of those events, for the paths with a task id
+        r = request("POST", f"{console.url}/instances/{WEBHOOKS}/events/redeliver?status=delivered",
+                    b"", {"Authorization": ADMIN})
+        assert r.status == 202, (r.status, r.body)
+        task_id = r.json()["id"]
         started = time.monotonic()
-        schemathesis(bridge.work, "console", console.url, ["console-events", "operations"],
-                     fixed={"path.id": WEBHOOKS}, pinned={"path.eventId": ids[0]},
-                     stateful=False)
+        schemathesis(bridge.work, "console", console.url,
+                     ["console-events", "console-replay", "console-page", "operations"],
+                     fixed={"path.id": WEBHOOKS},
+                     pinned={"path.eventId": ids[0], "path.taskId": task_id}, stateful=False)
         # random ids, under the prefix (fewer: Schemathesis's own work is most of the time)
         schemathesis(bridge.work, "console-prefix", console.url + "/elements/api-v2",
-                     ["console-events"], stateful=False, examples=10)
+                     ["console-events", "console-replay"], stateful=False, examples=10)
         print(f"console's runs: {time.monotonic() - started:.1f} s", flush=True)
         codes = answered(console)
         for code in ("200", "400", "401", "404", "405"):
             assert codes.get(("events", code), 0) >= 1, (code, codes)
+        for route, code in (("page", "200"), ("summary", "200"), ("redeliver", "202"), ("redeliver-task", "202"),
+                            ("redeliver-task", "400"), ("tasks", "200"), ("tasks", "404")):
+            assert codes.get((route, code), 0) >= 1, (route, code, codes)
 
         for service in (ingest, publish, console):
             assert service.proc.poll() is None, f"{service.name} died:\n{service.logs()}"

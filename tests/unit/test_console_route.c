@@ -137,6 +137,14 @@ static void test_route_refuses_ids_that_cannot_be(void **state)
                          -1);
         assert_int_equal(console_route_parse("/instances/events/", &r), -1);
         assert_int_equal(console_route_parse("/instances/7/events//redeliver", &r), -1);
+        /* a bad instance id still says what the path is: the method it takes (405 or 404) */
+        assert_int_equal(console_route_parse("/instances/1000000000000000000/events/redeliver", &r),
+                         -1);
+        assert_true(r.bulk && !r.one);
+        assert_int_equal(
+            console_route_parse("/instances/1234567890123456789012345/events/e1/redeliver", &r),
+            -1);
+        assert_true(r.redeliver && r.one);
         memset(path, 'a', sizeof(path));
         memcpy(path, "/instances/events/", 18);
         path[18 + 128] = '\0'; /* an id of 128 bytes: one too many */
@@ -144,6 +152,18 @@ static void test_route_refuses_ids_that_cannot_be(void **state)
         path[18 + 127] = '\0';
         assert_int_equal(console_route_parse(path, &r), 1);
         assert_int_equal(strlen(r.env_id), 127);
+}
+
+static void test_route_the_pages_instances(void **state)
+{
+        console_route_t r;
+
+        (void)state;
+        assert_int_equal(console_route_parse("/console/api/instances", &r), 1);
+        assert_true(r.summary && !r.one && !r.task && !r.bulk && r.instance_id[0] == '\0');
+        assert_int_equal(console_route_parse("/elements/api-v2/console/api/instances", &r), 0);
+        assert_int_equal(console_route_parse("/console/api/instances/7", &r), 0);
+        assert_int_equal(console_route_parse("/console/", &r), 0);
 }
 
 static void test_route_leaves_other_paths_to_the_caller(void **state)
@@ -179,6 +199,7 @@ int main(void)
             cmocka_unit_test(test_route_redeliver_of_one_event),
             cmocka_unit_test(test_route_tasks),
             cmocka_unit_test(test_route_refuses_ids_that_cannot_be),
+            cmocka_unit_test(test_route_the_pages_instances),
             cmocka_unit_test(test_route_leaves_other_paths_to_the_caller),
         };
 
