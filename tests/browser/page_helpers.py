@@ -1,12 +1,8 @@
 """Helpers of test_console_page.py: Debian's headless Chromium under Selenium, waits on DOM
 conditions (never a sleep), screenshots, and webhooks posted to ingest."""
 import datetime
-import http.client
 import json
 import os
-import threading
-import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
 
 from selenium import webdriver
 from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException,
@@ -15,7 +11,7 @@ from selenium.webdriver.chrome.service import Service as ChromeService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from harness import BUILD, JSON, b64id, fixture
+from harness import BUILD, fixture, post_all  # noqa: F401 (post_all: for the tests)
 
 SHOTS = os.path.join(BUILD, "console-page")
 
@@ -112,22 +108,3 @@ def webhook(ev_id, object_id, date, data=None):
     event["event"].update(id=ev_id, object_id=object_id, lead_id=object_id, date_updated=date)
     event["event"]["data"].update(id=object_id, **(data or {}))
     return json.dumps(event).encode()
-
-
-def post_all(url, items, workers=8):
-    """POSTs (instance, body) items to ingest on keep-alive connections; returns the envelope
-    ids in order."""
-    host, port = urllib.parse.urlsplit(url).netloc.split(":")
-    local = threading.local()
-
-    def one(item):
-        inst, body = item
-        if not hasattr(local, "c"):
-            local.c = http.client.HTTPConnection(host, int(port), timeout=30)
-        local.c.request("POST", f"/events/closeio/{b64id(inst)}", body, JSON)
-        r = local.c.getresponse()
-        data = r.read()
-        assert r.status == 202, (r.status, data)
-        return json.loads(data)["ids"][0]
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(one, items))
