@@ -167,6 +167,19 @@ void cb_http_req_set_route(cb_http_req_t *req, const char *route)
         req->route = route;
 }
 
+/* With req->mtx held and the response set: req is answered with status, and its connection,
+ * when the handler suspended it, goes on. Returns 0. */
+static int settle(cb_http_req_t *req, unsigned status)
+{
+        req->status = status;
+        req->answered = 1;
+        if (req->suspended) {
+                req->suspended = 0;
+                MHD_resume_connection(req->conn);
+        }
+        return 0;
+}
+
 int cb_http_respond(cb_http_req_t *req, unsigned status, const char *content_type, const char *body,
                     size_t len, const char *extra_name, const char *extra_value)
 {
@@ -182,13 +195,7 @@ int cb_http_respond(cb_http_req_t *req, unsigned status, const char *content_typ
         if (req->resp_body && len)
                 memcpy(req->resp_body, body, len);
         req->resp_len = req->resp_body ? len : 0;
-        req->status = status;
-        req->answered = 1;
-        ret = 0;
-        if (req->suspended) {
-                req->suspended = 0;
-                MHD_resume_connection(req->conn);
-        }
+        ret = settle(req, status);
 done:
         pthread_mutex_unlock(&req->mtx);
         return ret;
@@ -205,13 +212,7 @@ int cb_http_respond_static(cb_http_req_t *req, unsigned status, const char *cont
                 req->static_body = body;
                 req->static_headers = headers;
                 req->resp_len = len;
-                req->status = status;
-                req->answered = 1;
-                ret = 0;
-                if (req->suspended) {
-                        req->suspended = 0;
-                        MHD_resume_connection(req->conn);
-                }
+                ret = settle(req, status);
         }
         pthread_mutex_unlock(&req->mtx);
         return ret;

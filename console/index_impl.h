@@ -129,6 +129,16 @@
         X(IX_REPLAY_DELIVERED, 0,                                                                  \
           "SELECT count(DISTINCT event_row) FROM attempts"                                         \
           " WHERE replay = ?1 AND outcome = 'delivered'")                                          \
+        X(IX_STATS_BY_HOUR, 0,                                                                     \
+          "SELECT min((event_time_ms - ?2) / 3600000, 23), state, count(*) FROM events"            \
+          " WHERE instance_id = ?1 AND event_time_ms >= ?2 GROUP BY 1, 2")                         \
+        X(IX_STATS_LAST, 0,                                                                        \
+          "SELECT e.env_id, a.at_ms, a.status, a.outcome, a.error FROM events e"                   \
+          " JOIN attempts a ON a.event_row = e.row"                                                \
+          " WHERE e.row = (SELECT row FROM events WHERE instance_id = ?1"                          \
+          " AND event_time_ms >= ?2 AND last_attempt_at_ms IS NOT NULL"                            \
+          " ORDER BY last_attempt_at_ms DESC LIMIT 1)"                                             \
+          " ORDER BY a.at_ms DESC, a.attempt DESC LIMIT 1")                                        \
         X(IX_GET_ATTEMPTS, 0,                                                                      \
           "SELECT attempt, at_ms, status, error, duration_ms, outcome,"                            \
           " next_due_ms, url, replay FROM attempts WHERE event_row = ?1"                           \

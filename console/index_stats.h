@@ -12,7 +12,7 @@
 
 #define CONSOLE_STATS_NSTATES 5 /* console_state_t's */
 #define CONSOLE_STATS_HOURS   24
-#define CONSOLE_STATS_HOUR_MS 3600000
+#define CONSOLE_STATS_HOUR_MS 3600000 /* IX_STATS_BY_HOUR (index_impl.h) spells both out */
 
 typedef struct console_instance_stats {
         /* events by state (console_state_t) whose event time is within the last hour / day */
